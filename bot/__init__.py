@@ -1,0 +1,1 @@
+"""SiteDesk application package."""

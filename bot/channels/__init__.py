@@ -1,0 +1,1 @@
+"""Channel adapters: the adapter protocol and one module per protocol."""

@@ -1,0 +1,1 @@
+"""Pure domain model: incidents, contacts, messages, SLA policy and the duty calendar (no I/O)."""

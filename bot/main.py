@@ -1,0 +1,151 @@
+"""The composition root: read settings, wire storage, services, channels, web and scheduler."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.channels.base import ChannelRegistry
+from bot.domain.duty_calendar import DutyCalendar
+from bot.domain.incident import Category
+from bot.domain.messages import ChannelKind
+from bot.domain.sla import SlaPolicy
+from bot.runtime import Runtime, set_runtime
+from bot.scheduler.setup import DELIVERY_JOB, build_scheduler, describe, kicker
+from bot.services.clock import Clock, system_clock
+from bot.services.delivery import DeliveryService, RetryPolicy
+from bot.services.intake import IntakeDefaults, IntakeService
+from bot.web.app import create_app
+from config.calendar import load_official_days, warn_estimated_years
+from config.settings import Settings
+from storage.db import make_engine, make_session_factory
+from storage.migrate import upgrade
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def build_calendar(settings: Settings) -> DutyCalendar:
+    """The duty calendar: official data, the desk's override file, the duty window."""
+    override = settings.desk.holidays_file
+    days = load_official_days(override if override.exists() else None)
+    return DutyCalendar(days, duty_start=settings.desk.duty_start,
+                        duty_end=settings.desk.duty_end, tz=settings.desk.zone())
+
+
+def build_policy(settings: Settings, calendar: DutyCalendar) -> SlaPolicy:
+    """Response targets from settings on the duty calendar."""
+    return SlaPolicy(settings.sla.response_targets(), settings.sla.feedback_form, calendar)
+
+
+def build_runtime(settings: Settings, *, clock: Clock = system_clock,
+                  registry: ChannelRegistry | None = None) -> Runtime:
+    """Wire every service; nothing is started and no I/O is done yet."""
+    engine = make_engine(settings.database_url())
+    session_factory = make_session_factory(engine)
+    calendar = build_calendar(settings)
+    policy = build_policy(settings, calendar)
+    registry = registry or ChannelRegistry()
+    base_url = settings.web.base_url()
+    intake = IntakeService(
+        session_factory=session_factory, policy=policy, clock=clock,
+        defaults=IntakeDefaults(severity=settings.intake.default_severity,
+                                category=Category.from_text(settings.intake.default_category)),
+        zone=settings.desk.zone(), tracking_url=lambda number: f"{base_url}/track/{number}")
+    delivery = DeliveryService(
+        session_factory=session_factory, registry=registry, clock=clock,
+        retry=RetryPolicy(settings.delivery.max_attempts, settings.delivery.base_backoff.amount,
+                          settings.delivery.max_backoff.amount),
+        lease=settings.delivery.lease.amount, batch_size=settings.delivery.batch_size)
+    return Runtime(settings=settings, engine=engine, session_factory=session_factory,
+                   calendar=calendar, policy=policy, registry=registry, intake=intake,
+                   delivery=delivery, clock=clock, started_at=clock())
+
+
+class DeskService:
+    """Starts and stops what runs beside NoneBot: database, scheduler, web application."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.scheduler: AsyncIOScheduler | None = None
+        self._web: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        """Migrate, then start the scheduler and the web app; install the runtime."""
+        settings = self.runtime.settings
+        await upgrade(self.runtime.engine)
+        set_runtime(self.runtime)
+        year = self.runtime.clock().astimezone(self.runtime.calendar.tz).year
+        warn_estimated_years(self.runtime.calendar, (year, year + 1))
+        self.scheduler = build_scheduler(self.runtime)
+        self.scheduler.start()
+        self.runtime.intake.on_committed = kicker(self.scheduler, DELIVERY_JOB)
+        app = create_app(self.runtime, lambda: describe(self.scheduler, self.runtime))
+        self._web = web.AppRunner(app, access_log=None)
+        await self._web.setup()
+        await web.TCPSite(self._web, settings.web.host, settings.web.port).start()
+        logger.info("web app listening on http://%s:%s", settings.web.host, settings.web.port)
+
+    async def stop(self) -> None:
+        """Stop accepting work, then release the database."""
+        if self._web is not None:
+            await self._web.cleanup()
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await self.runtime.engine.dispose()
+        set_runtime(None)
+        logger.info("SiteDesk stopped")
+
+
+def configure_logging(settings: Settings) -> None:
+    """Our loggers at the configured level; NoneBot keeps its own loguru output."""
+    logging.basicConfig(level=settings.logging.level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def nonebot_kwargs(environ: dict[str, str] | os._Environ[str]) -> dict[str, Any]:
+    """Only what NoneBot would not get from the environment or .env: the default driver."""
+    from dotenv import dotenv_values
+
+    env_files = [".env", f".env.{environ.get('ENVIRONMENT', 'prod')}"]
+    in_files = any("DRIVER" in dotenv_values(f) for f in env_files if Path(f).exists())
+    return {} if "DRIVER" in environ or in_files else {"driver": "~aiohttp"}
+
+
+def run(settings: Settings) -> None:
+    """Run the desk until SIGINT/SIGTERM: NoneBot owns the loop and the signal handling."""
+    import nonebot
+    from nonebot.adapters.onebot.v11 import Adapter as OneBotV11Adapter
+
+    configure_logging(settings)
+    nonebot.init(**nonebot_kwargs(os.environ))
+    driver = nonebot.get_driver()
+    driver.register_adapter(OneBotV11Adapter)
+    runtime = build_runtime(settings)
+    _describe_qq(runtime.registry, driver)
+    service = DeskService(runtime)
+    driver.on_startup(service.start)
+    driver.on_shutdown(service.stop)
+    nonebot.load_plugins(str(ROOT / "plugins"))
+    nonebot.run()
+
+
+def _describe_qq(registry: ChannelRegistry, driver: Any) -> None:
+    urls = getattr(driver.config, "onebot_ws_urls", None)
+    server = "fastapi" in type(driver).__module__ or "ASGIMixin" in str(type(driver).__mro__)
+    if urls:
+        registry.set_detail(ChannelKind.QQ, f"正向 WebSocket：{len(urls)} 个地址，等待连接")
+    elif server:
+        registry.set_detail(ChannelKind.QQ, "反向 WebSocket：等待 OneBot 实现连入 /onebot/v11/ws")
+    else:
+        registry.mark_off(ChannelKind.QQ, "未配置 ONEBOT_WS_URLS，QQ 渠道关闭")
+        logger.warning("QQ channel off: ONEBOT_WS_URLS is not set")
+    registry.mark_off(ChannelKind.EMAIL, "未配置邮箱，邮件渠道关闭")
+    registry.set_detail(ChannelKind.WEB, "网页报修已启用")
+

@@ -1,0 +1,1 @@
+"""The metronome: periodic jobs that read the ledger and act on what is due."""

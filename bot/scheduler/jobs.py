@@ -1,0 +1,17 @@
+"""Module-level job functions (APScheduler keeps references, so no closures or bound methods)."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.runtime import get_runtime
+
+logger = logging.getLogger(__name__)
+
+
+async def deliver_pending_job() -> None:
+    """Send what the outbox holds that is due (APScheduler logs and records any exception)."""
+    report = await get_runtime().delivery.deliver_pending()
+    if report.sent or report.retried or report.dead:
+        logger.debug("delivery sent=%d retried=%d dead=%d", report.sent, report.retried,
+                     report.dead)

@@ -1,0 +1,1 @@
+"""Application services: intake, incident actions, the deadline sweep and delivery."""

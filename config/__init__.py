@@ -1,0 +1,1 @@
+"""SiteDesk configuration: settings loading, shipped defaults, SLA and calendar data."""

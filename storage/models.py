@@ -1,0 +1,193 @@
+"""SQLAlchemy table definitions; rows only, the domain never sees them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
+    MetaData, String, Text, UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite forgets the offset otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a constraint naming convention (Alembic-friendly)."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ContactRow(Base):
+    """A requester."""
+
+    __tablename__ = "contacts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(100))
+    unit: Mapped[str | None] = mapped_column(String(200))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ContactIdentityRow(Base):
+    """A QQ id, email address or phone number that belongs to one contact."""
+
+    __tablename__ = "contact_identities"
+    __table_args__ = (UniqueConstraint("kind", "value", name="uq_contact_identities_kind_value"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(320))
+
+
+class IncidentCounterRow(Base):
+    """The last sequence number handed out per year."""
+
+    __tablename__ = "incident_counters"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class IncidentRow(Base):
+    """One incident of the ledger, with every running deadline as a column."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (
+        Index("ix_incidents_next_due_at", "next_due_at"),
+        Index("ix_incidents_status_reported_at", "status", "reported_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(4))
+    status: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    requester_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
+    reply_kind: Mapped[str | None] = mapped_column(String(16))
+    reply_target: Mapped[str | None] = mapped_column(String(320))
+    reply_thread: Mapped[str | None] = mapped_column(String(500))
+    reply_mention: Mapped[str | None] = mapped_column(String(64))
+    owner: Mapped[str | None] = mapped_column(String(64), index=True)
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    resolution: Mapped[str | None] = mapped_column(String(32))
+    duplicate_of: Mapped[str | None] = mapped_column(String(20))
+    reported_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    response_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    response_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    sla_paused_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    sla_paused_wall_s: Mapped[float] = mapped_column(Float, default=0.0)
+    sla_paused_work_s: Mapped[float] = mapped_column(Float, default=0.0)
+    resume_status: Mapped[str | None] = mapped_column(String(32))
+    feedback_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    plan_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    confirmation_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    next_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class TimelineEventRow(Base):
+    """One entry of an incident's audit trail."""
+
+    __tablename__ = "timeline_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    data: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class MessageRow(Base):
+    """A message exchanged on an incident, inbound or outbound, with its raw payload."""
+
+    __tablename__ = "messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str | None] = mapped_column(String(500), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    author: Mapped[str | None] = mapped_column(String(100))
+    subject: Mapped[str | None] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(Text)
+    attachments: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class InboundReceiptRow(Base):
+    """Proof that a channel's message was taken in; the unique key makes redelivery a no-op."""
+
+    __tablename__ = "inbound_receipts"
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id", name="uq_inbound_receipts_channel_external_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(500))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+
+
+class OutboxRow(Base):
+    """A notice waiting to be sent, being sent, sent, or dead."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                     primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(320))
+    thread: Mapped[str | None] = mapped_column(String(500))
+    mention: Mapped[str | None] = mapped_column(String(64))
+    subject: Mapped[str | None] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str | None] = mapped_column(Text)
+    extra: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
