@@ -107,6 +107,8 @@ def configure_logging(settings: Settings) -> None:
     """Our loggers at the configured level; NoneBot keeps its own loguru output."""
     logging.basicConfig(level=settings.logging.level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # APScheduler logs every tick at INFO; its warnings (missed runs) and errors still show.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def nonebot_kwargs(environ: dict[str, str] | os._Environ[str]) -> dict[str, Any]:
@@ -147,5 +149,5 @@ def _describe_qq(registry: ChannelRegistry, driver: Any) -> None:
         registry.mark_off(ChannelKind.QQ, "未配置 ONEBOT_WS_URLS，QQ 渠道关闭")
         logger.warning("QQ channel off: ONEBOT_WS_URLS is not set")
     registry.mark_off(ChannelKind.EMAIL, "未配置邮箱，邮件渠道关闭")
-    registry.set_detail(ChannelKind.WEB, "网页报修已启用")
+    registry.mark_on(ChannelKind.WEB, "网页报修已启用")
 

@@ -62,6 +62,8 @@ class ContactRepository:
     async def link(self, contact: Contact, kind: IdentityKind, value: str) -> bool:
         """Attach an identity if no other contact holds it; True when it was added."""
         assert contact.id is not None
+        if (kind, value) in contact.identities:
+            return False
         stmt = select(ContactIdentityRow).where(ContactIdentityRow.kind == kind.value,
                                                 ContactIdentityRow.value == value)
         existing = (await self._session.execute(stmt)).scalar_one_or_none()

@@ -73,6 +73,10 @@ class ChannelRegistry:
         self._adapters[adapter.kind] = adapter
         self._states[adapter.kind] = ChannelState(True, detail)
 
+    def mark_on(self, kind: ChannelKind, detail: str) -> None:
+        """Record that a channel without an outbound adapter is on (the web form)."""
+        self._states[kind] = ChannelState(True, detail)
+
     def mark_off(self, kind: ChannelKind, reason: str) -> None:
         """Record that a channel is not configured, and why."""
         self._adapters.pop(kind, None)
