@@ -173,7 +173,7 @@ class IntakeService:
             notice = OutboundNotice(
                 kind=NoticeKind.ACKNOWLEDGEMENT, address=msg.reply_to, text=reply,
                 idempotency_key=f"ack:{incident.number}",
-                subject=f"[{incident.number}] 已收到您的报修：{incident.title}",
+                subject=f"[工单 {incident.number}] 已收到您的报修：{incident.title}",
                 incident_number=incident.number)
             assert incident.id is not None
             await uow.outbox.add(notice, now=now, incident_id=incident.id)
