@@ -26,6 +26,7 @@ from bot.domain.incident import Category  # noqa: E402
 from bot.domain.messages import ChannelKind, InboundMessage, ReplyAddress, SenderIdentity  # noqa: E402
 from bot.domain.sla import Severity, SlaPolicy  # noqa: E402
 from bot.services.intake import IntakeDefaults, IntakeService  # noqa: E402
+from bot.services.notices import NoticeRenderer  # noqa: E402
 from config.calendar import load_official_days  # noqa: E402
 from storage.db import make_session_factory  # noqa: E402
 from storage.models import (  # noqa: E402
@@ -54,7 +55,8 @@ def messages(count: int) -> list[InboundMessage]:
 async def bench_intake(engine: AsyncEngine, msgs: list[InboundMessage], policy: SlaPolicy) -> float:
     factory = make_session_factory(engine)
     intake = IntakeService(session_factory=factory, policy=policy, clock=lambda: START,
-                           defaults=IntakeDefaults(Severity.L4, Category.FAULT), zone=CST)
+                           defaults=IntakeDefaults(Severity.L4, Category.FAULT),
+                           renderer=NoticeRenderer(CST))
     started = time.perf_counter()
     for msg in msgs:
         await intake.handle(msg)

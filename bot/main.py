@@ -17,9 +17,11 @@ from bot.domain.messages import ChannelKind
 from bot.domain.sla import SlaPolicy
 from bot.runtime import Runtime, set_runtime
 from bot.scheduler.setup import DELIVERY_JOB, build_scheduler, describe, kicker
+from bot.services.actions import IncidentActions
 from bot.services.clock import Clock, system_clock
 from bot.services.delivery import DeliveryService, RetryPolicy
 from bot.services.intake import IntakeDefaults, IntakeService
+from bot.services.notices import NoticeRenderer
 from bot.web.app import create_app
 from config.calendar import load_official_days, warn_estimated_years
 from config.settings import Settings
@@ -53,19 +55,24 @@ def build_runtime(settings: Settings, *, clock: Clock = system_clock,
     policy = build_policy(settings, calendar)
     registry = registry or ChannelRegistry()
     base_url = settings.web.base_url()
+    renderer = NoticeRenderer(settings.desk.zone(), override_dir=Path("config/templates"),
+                              tracking_url=lambda number: f"{base_url}/track/{number}")
     intake = IntakeService(
         session_factory=session_factory, policy=policy, clock=clock,
         defaults=IntakeDefaults(severity=settings.intake.default_severity,
                                 category=Category.from_text(settings.intake.default_category)),
-        zone=settings.desk.zone(), tracking_url=lambda number: f"{base_url}/track/{number}")
+        renderer=renderer)
     delivery = DeliveryService(
         session_factory=session_factory, registry=registry, clock=clock,
         retry=RetryPolicy(settings.delivery.max_attempts, settings.delivery.base_backoff.amount,
                           settings.delivery.max_backoff.amount),
         lease=settings.delivery.lease.amount, batch_size=settings.delivery.batch_size)
+    actions = IncidentActions(session_factory=session_factory, policy=policy, clock=clock,
+                              renderer=renderer)
     return Runtime(settings=settings, engine=engine, session_factory=session_factory,
                    calendar=calendar, policy=policy, registry=registry, intake=intake,
-                   delivery=delivery, clock=clock, started_at=clock())
+                   actions=actions, renderer=renderer, delivery=delivery, clock=clock,
+                   started_at=clock())
 
 
 class DeskService:
@@ -85,7 +92,8 @@ class DeskService:
         warn_estimated_years(self.runtime.calendar, (year, year + 1))
         self.scheduler = build_scheduler(self.runtime)
         self.scheduler.start()
-        self.runtime.intake.on_committed = kicker(self.scheduler, DELIVERY_JOB)
+        kick = kicker(self.scheduler, DELIVERY_JOB)
+        self.runtime.intake.on_committed = self.runtime.actions.on_committed = kick
         app = create_app(self.runtime, lambda: describe(self.scheduler, self.runtime))
         self._web = web.AppRunner(app, access_log=None)
         await self._web.setup()

@@ -11,9 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.channels.base import ChannelRegistry
 from bot.domain.duty_calendar import DutyCalendar
 from bot.domain.sla import SlaPolicy
+from bot.services.actions import IncidentActions
 from bot.services.clock import Clock
 from bot.services.delivery import DeliveryService
 from bot.services.intake import IntakeService
+from bot.services.notices import NoticeRenderer
 
 if TYPE_CHECKING:
     from config.settings import Settings
@@ -30,6 +32,8 @@ class Runtime:
     policy: SlaPolicy
     registry: ChannelRegistry
     intake: IntakeService
+    actions: IncidentActions
+    renderer: NoticeRenderer
     delivery: DeliveryService
     clock: Clock
     started_at: datetime

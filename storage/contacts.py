@@ -51,10 +51,10 @@ class ContactRepository:
             await self._session.flush()
             contact = Contact(name=name, unit=unit, id=row.id)
         elif (name and not contact.name) or (unit and not contact.unit):
-            row = await self._session.get(ContactRow, contact.id)
-            assert row is not None
-            row.name, row.unit = row.name or name, row.unit or unit
-            contact.name, contact.unit = row.name, row.unit
+            existing = await self._session.get(ContactRow, contact.id)
+            assert existing is not None
+            existing.name, existing.unit = existing.name or name, existing.unit or unit
+            contact.name, contact.unit = existing.name, existing.unit
         for kind, value in identities:
             await self.link(contact, IdentityKind(kind), value)
         return contact

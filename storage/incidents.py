@@ -19,7 +19,8 @@ _COPIED = (
     "number", "title", "description", "owner", "assignee", "escalation_level", "duplicate_of",
     "reported_at", "acknowledged_at", "resolved_at", "closed_at", "response_started_at",
     "response_due_at", "sla_paused_at", "feedback_due_at", "plan_due_at", "confirmation_due_at",
-    "requester_id",
+    "requester_id", "analysis_done_at", "next_escalation_at", "feedback_stage", "plan_stage",
+    "confirmation_reminders", "auto_close_at",
 )
 
 

@@ -80,6 +80,10 @@ class MessageRepository:
                               r.text, r.at,
                               tuple(Attachment(str(a["filename"]), str(a["content_type"]),
                                                int(str(a["size"])),
-                                               a.get("storage_ref") and str(a["storage_ref"]))
+                                               _optional_str(a.get("storage_ref")))
                                     for a in r.attachments))
                 for r in (await self._session.execute(stmt)).scalars()]
+
+
+def _optional_str(value: object) -> str | None:
+    return None if value is None else str(value)

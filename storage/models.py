@@ -116,6 +116,12 @@ class IncidentRow(Base):
     feedback_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     plan_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     confirmation_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    analysis_done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    next_escalation_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    feedback_stage: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    plan_stage: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    confirmation_reminders: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    auto_close_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     next_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -191,3 +197,36 @@ class OutboxRow(Base):
     external_id: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class StaffRow(Base):
+    """A member of the service team, with login state for the console."""
+
+    __tablename__ = "staff"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    qq: Mapped[str | None] = mapped_column(String(20), unique=True)
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class KbQueryRow(Base):
+    """One question put to the knowledge base, what it decided, and what came of it."""
+
+    __tablename__ = "kb_queries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    query: Mapped[str] = mapped_column(Text)
+    decision: Mapped[str] = mapped_column(String(16))
+    article_id: Mapped[str | None] = mapped_column(String(100))
+    score: Mapped[float | None] = mapped_column(Float)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))

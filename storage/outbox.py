@@ -55,7 +55,7 @@ class OutboxRepository:
         stmt = insert(OutboxRow).values(**values).on_conflict_do_nothing(
             index_elements=["idempotency_key"])
         result = await self._session.execute(stmt)
-        return bool(result.rowcount)
+        return bool(getattr(result, "rowcount", 0))
 
     async def claim_due(self, now: datetime, *, limit: int, lease: timedelta
                         ) -> list[ClaimedNotice]:

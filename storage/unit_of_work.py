@@ -10,6 +10,7 @@ from storage.contacts import ContactRepository
 from storage.incidents import IncidentRepository
 from storage.messages import MessageRepository
 from storage.outbox import OutboxRepository
+from storage.staff import StaffRepository
 
 
 class UnitOfWork:
@@ -19,6 +20,7 @@ class UnitOfWork:
     contacts: ContactRepository
     messages: MessageRepository
     outbox: OutboxRepository
+    staff: StaffRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._factory = session_factory
@@ -38,6 +40,7 @@ class UnitOfWork:
         self.contacts = ContactRepository(self._session)
         self.messages = MessageRepository(self._session)
         self.outbox = OutboxRepository(self._session)
+        self.staff = StaffRepository(self._session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,

@@ -167,6 +167,12 @@ class Incident:
     feedback_due_at: datetime | None = None
     plan_due_at: datetime | None = None
     confirmation_due_at: datetime | None = None
+    analysis_done_at: datetime | None = None
+    next_escalation_at: datetime | None = None
+    feedback_stage: int = 0
+    plan_stage: int = 0
+    confirmation_reminders: int = 0
+    auto_close_at: datetime | None = None
     id: int | None = None
     pending_events: list[TimelineEvent] = field(default_factory=list)
 
@@ -216,7 +222,7 @@ class Incident:
             self.closed_at = at
         kind = EventKind.REOPENED if before in (Status.RESOLVED, Status.CLOSED) else (
             EventKind.STATUS_CHANGED)
-        self._record(kind, actor, at, public=True, **{"from": before.value, "to": to.value},
+        self._record(kind, actor, at, public=True, change=(before.value, to.value),
                      note=note)
 
     def take(self, staff: str, *, at: datetime, policy: SlaPolicy) -> None:
@@ -234,7 +240,7 @@ class Incident:
         """Hand the work to ``staff``; the owner stays who answers for it."""
         self._require_open("assign")
         previous, self.assignee = self.assignee, staff
-        self._record(EventKind.ASSIGNED, actor, at, **{"from": previous, "to": staff})
+        self._record(EventKind.ASSIGNED, actor, at, change=(previous, staff))
 
     def set_severity(self, severity: Severity, *, at: datetime, actor: str,
                      policy: SlaPolicy) -> None:
@@ -244,14 +250,14 @@ class Incident:
         if self.response_due_at is not None or self.sla_paused_at is not None:
             self.response_due_at = self._compute_response_due(policy)
         self._record(EventKind.SEVERITY_CHANGED, actor, at, public=True,
-                     **{"from": previous.value, "to": severity.value})
+                     change=(previous.value, severity.value))
 
     def set_category(self, category: Category, *, at: datetime, actor: str) -> None:
         """Reclassify the request."""
         self._require_open("set category")
         previous, self.category = self.category, category
         self._record(EventKind.CATEGORY_CHANGED, actor, at,
-                     **{"from": previous.value, "to": category.value})
+                     change=(previous.value, category.value))
 
     def set_plan(self, due_at: datetime, *, at: datetime, actor: str, policy: SlaPolicy,
                  note: str | None = None) -> None:
@@ -299,12 +305,12 @@ class Incident:
         self.closed_at, self.response_due_at, self.sla_paused_at = at, None, None
         self.feedback_due_at = self.plan_due_at = self.confirmation_due_at = None
         self._record(EventKind.STATUS_CHANGED, actor, at, public=True,
-                     **{"from": before.value, "to": Status.CLOSED.value}, duplicate_of=of)
+                     change=(before.value, Status.CLOSED.value), duplicate_of=of)
 
     def record(self, kind: EventKind, *, at: datetime, actor: str, public: bool = False,
                **data: object) -> None:
         """Append an event that changes no field (a message, a queued notice)."""
-        self._record(kind, actor, at, public=public, **data)
+        self._record(kind, actor, at, public=public, extra=data)
 
     # -- derived --------------------------------------------------------------------------
 
@@ -363,6 +369,10 @@ class Incident:
             raise IllegalTransitionError(self.number, self.status.value, action)
 
     def _record(self, kind: EventKind, actor: str, at: datetime, *, public: bool = False,
-                **data: object) -> None:
+                change: tuple[object, object] | None = None,
+                extra: Mapping[str, object] | None = None, **data: object) -> None:
+        data.update(extra or {})
+        if change is not None:
+            data["from"], data["to"] = change
         clean = {key: value for key, value in data.items() if value is not None}
         self.pending_events.append(TimelineEvent(kind, actor, at, clean, public))

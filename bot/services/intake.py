@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,9 +14,10 @@ from bot.domain.contact import Contact
 from bot.domain.errors import UnknownIncidentError
 from bot.domain.events import EventKind
 from bot.domain.incident import Category, Incident, Status
-from bot.domain.messages import ChannelKind, InboundMessage, NoticeKind, OutboundNotice
+from bot.domain.messages import ChannelKind, InboundMessage, NoticeKind
 from bot.domain.sla import Severity, SlaPolicy
 from bot.services import texts
+from bot.services.notices import NoticeRenderer
 from bot.services.clock import Clock
 from storage.unit_of_work import UnitOfWork
 
@@ -54,8 +54,7 @@ class IntakeService:
     policy: SlaPolicy
     clock: Clock
     defaults: IntakeDefaults
-    zone: ZoneInfo
-    tracking_url: Callable[[str], str | None] = lambda _number: None
+    renderer: NoticeRenderer
     on_committed: Callable[[], None] = lambda: None
     attempts: int = field(default=3)
 
@@ -141,7 +140,8 @@ class IntakeService:
         return incident
 
     async def _open(self, uow: UnitOfWork, msg: InboundMessage, contact: Contact) -> Incident:
-        number = await uow.incidents.next_number(msg.received_at.astimezone(self.zone).year)
+        number = await uow.incidents.next_number(
+            msg.received_at.astimezone(self.renderer.zone).year)
         category = self.defaults.category
         if msg.category:
             category = Category.from_text(msg.category)
@@ -167,19 +167,16 @@ class IntakeService:
                              created: bool, now: datetime) -> str | None:
         if msg.automated:
             return None
-        reply = (texts.acknowledgement(incident, self.zone, self.tracking_url(incident.number))
-                 if created else texts.follow_up_received(incident))
-        if created and msg.reply_to.kind in self.defaults.acknowledge_on:
-            notice = OutboundNotice(
-                kind=NoticeKind.ACKNOWLEDGEMENT, address=msg.reply_to, text=reply,
-                idempotency_key=f"ack:{incident.number}",
-                subject=f"[工单 {incident.number}] 已收到您的报修：{incident.title}",
-                incident_number=incident.number)
-            assert incident.id is not None
-            await uow.outbox.add(notice, now=now, incident_id=incident.id)
+        if not created:
+            return texts.follow_up_received(incident)
+        ack = self.renderer.notice(NoticeKind.ACKNOWLEDGEMENT, incident,
+                                   key=f"ack:{incident.number}", address=msg.reply_to)
+        assert ack is not None and incident.id is not None
+        if msg.reply_to.kind in self.defaults.acknowledge_on:
+            await uow.outbox.add(ack, now=now, incident_id=incident.id)
             incident.record(EventKind.NOTICE_QUEUED, at=now, actor="system",
-                            notice=notice.kind.value, channel=notice.address.kind.value)
-        return reply
+                            notice=ack.kind.value, channel=ack.address.kind.value)
+        return ack.text
 
 
 def _title(msg: InboundMessage) -> str:

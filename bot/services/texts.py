@@ -29,20 +29,6 @@ def format_local(at: datetime | None, zone: ZoneInfo) -> str:
     return at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
-def acknowledgement(incident: Incident, zone: ZoneInfo, tracking_url: str | None) -> str:
-    """The reply to a new report."""
-    lines = [
-        f"已收到您的报修，工单号：{incident.number}",
-        f"标题：{incident.title}",
-        f"级别：{severity_label(incident.severity)}（服务台可能根据情况调整）",
-        f"响应时限：{format_local(incident.response_due_at, zone)} 前",
-    ]
-    if tracking_url:
-        lines.append(f"查看进度：{tracking_url}")
-    lines.append(f"补充信息时请注明工单号 {incident.number}。")
-    return "\n".join(lines)
-
-
 def follow_up_received(incident: Incident) -> str:
     """The reply to additional information on an existing incident."""
     return f"已将补充信息记录到工单 {incident.number}（当前状态：{incident.status.label}）。"

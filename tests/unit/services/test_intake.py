@@ -15,6 +15,7 @@ from bot.domain.incident import Category, Status
 from bot.domain.messages import ChannelKind, InboundMessage, ReplyAddress, SenderIdentity
 from bot.domain.sla import Severity, SlaPolicy
 from bot.services.intake import IntakeDefaults, IntakeService
+from bot.services.notices import NoticeRenderer
 from storage.models import (
     ContactRow, IncidentRow, InboundReceiptRow, MessageRow, OutboxRow, TimelineEventRow,
 )
@@ -40,8 +41,8 @@ def intake(session_factory: async_sessionmaker[AsyncSession], policy: SlaPolicy,
            clock: object) -> IntakeService:
     return IntakeService(
         session_factory=session_factory, policy=policy, clock=clock,  # type: ignore[arg-type]
-        defaults=IntakeDefaults(severity=Severity.L4, category=Category.FAULT), zone=CST,
-        tracking_url=lambda number: f"http://desk.example/track/{number}")
+        defaults=IntakeDefaults(severity=Severity.L4, category=Category.FAULT),
+        renderer=NoticeRenderer(CST, tracking_url=lambda n: f"http://desk.example/track/{n}"))
 
 
 async def count(factory: async_sessionmaker[AsyncSession], model: type) -> int:
@@ -95,13 +96,13 @@ async def test_crash_before_commit_leaves_nothing(
     def crash(_number: str) -> str:
         raise RuntimeError("power cut")
 
-    intake.tracking_url = crash
+    intake.renderer = NoticeRenderer(CST, tracking_url=crash)
     with pytest.raises(RuntimeError):
         await intake.handle(qq_message())
     for model in (IncidentRow, InboundReceiptRow, MessageRow, OutboxRow, ContactRow,
                   TimelineEventRow):
         assert await count(session_factory, model) == 0, model.__name__
-    intake.tracking_url = lambda number: None
+    intake.renderer = NoticeRenderer(CST)
     assert (await intake.handle(qq_message())).created
 
 
