@@ -11,6 +11,8 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.channels.base import ChannelRegistry
+from bot.channels.email_service import Stop, start_email_channel
+from bot.channels.qq_service import configure_qq_channel
 from bot.domain.duty_calendar import DutyCalendar
 from bot.domain.incident import Category
 from bot.domain.messages import ChannelKind
@@ -26,6 +28,7 @@ from bot.web.app import create_app
 from config.calendar import load_official_days, warn_estimated_years
 from config.settings import Settings
 from storage.db import make_engine, make_session_factory
+from storage.files import FileStore
 from storage.migrate import upgrade
 
 logger = logging.getLogger(__name__)
@@ -50,13 +53,14 @@ def build_runtime(settings: Settings, *, clock: Clock = system_clock,
                   registry: ChannelRegistry | None = None) -> Runtime:
     """Wire every service; nothing is started and no I/O is done yet."""
     engine = make_engine(settings.database_url())
+    files = FileStore(settings.desk.data_dir / "files")
     session_factory = make_session_factory(engine)
     calendar = build_calendar(settings)
     policy = build_policy(settings, calendar)
     registry = registry or ChannelRegistry()
     base_url = settings.web.base_url()
     renderer = NoticeRenderer(settings.desk.zone(), override_dir=Path("config/templates"),
-                              tracking_url=lambda number: f"{base_url}/track/{number}")
+                              tracking_url=lambda incident: f"{base_url}/t/{incident.tracking_token}")
     intake = IntakeService(
         session_factory=session_factory, policy=policy, clock=clock,
         defaults=IntakeDefaults(severity=settings.intake.default_severity,
@@ -71,7 +75,7 @@ def build_runtime(settings: Settings, *, clock: Clock = system_clock,
                               renderer=renderer)
     return Runtime(settings=settings, engine=engine, session_factory=session_factory,
                    calendar=calendar, policy=policy, registry=registry, intake=intake,
-                   actions=actions, renderer=renderer, delivery=delivery, clock=clock,
+                   actions=actions, renderer=renderer, delivery=delivery, files=files, clock=clock,
                    started_at=clock())
 
 
@@ -82,6 +86,7 @@ class DeskService:
         self.runtime = runtime
         self.scheduler: AsyncIOScheduler | None = None
         self._web: web.AppRunner | None = None
+        self._stops: list[Stop] = []
 
     async def start(self) -> None:
         """Migrate, then start the scheduler and the web app; install the runtime."""
@@ -94,6 +99,11 @@ class DeskService:
         self.scheduler.start()
         kick = kicker(self.scheduler, DELIVERY_JOB)
         self.runtime.intake.on_committed = self.runtime.actions.on_committed = kick
+        self.runtime.registry.mark_on(ChannelKind.WEB, "网页报修已启用")
+        for starter in (start_email_channel,):
+            stop = await starter(self.runtime)
+            if stop is not None:
+                self._stops.append(stop)
         app = create_app(self.runtime, lambda: describe(self.scheduler, self.runtime))
         self._web = web.AppRunner(app, access_log=None)
         await self._web.setup()
@@ -102,6 +112,8 @@ class DeskService:
 
     async def stop(self) -> None:
         """Stop accepting work, then release the database."""
+        for stop in reversed(self._stops):
+            await stop()
         if self._web is not None:
             await self._web.cleanup()
         if self.scheduler is not None and self.scheduler.running:
@@ -138,24 +150,9 @@ def run(settings: Settings) -> None:
     driver = nonebot.get_driver()
     driver.register_adapter(OneBotV11Adapter)
     runtime = build_runtime(settings)
-    _describe_qq(runtime.registry, driver)
+    configure_qq_channel(runtime, driver)
     service = DeskService(runtime)
     driver.on_startup(service.start)
     driver.on_shutdown(service.stop)
     nonebot.load_plugins(str(ROOT / "plugins"))
     nonebot.run()
-
-
-def _describe_qq(registry: ChannelRegistry, driver: Any) -> None:
-    urls = getattr(driver.config, "onebot_ws_urls", None)
-    server = "fastapi" in type(driver).__module__ or "ASGIMixin" in str(type(driver).__mro__)
-    if urls:
-        registry.set_detail(ChannelKind.QQ, f"正向 WebSocket：{len(urls)} 个地址，等待连接")
-    elif server:
-        registry.set_detail(ChannelKind.QQ, "反向 WebSocket：等待 OneBot 实现连入 /onebot/v11/ws")
-    else:
-        registry.mark_off(ChannelKind.QQ, "未配置 ONEBOT_WS_URLS，QQ 渠道关闭")
-        logger.warning("QQ channel off: ONEBOT_WS_URLS is not set")
-    registry.mark_off(ChannelKind.EMAIL, "未配置邮箱，邮件渠道关闭")
-    registry.mark_on(ChannelKind.WEB, "网页报修已启用")
-

@@ -16,6 +16,7 @@ from bot.services.clock import Clock
 from bot.services.delivery import DeliveryService
 from bot.services.intake import IntakeService
 from bot.services.notices import NoticeRenderer
+from storage.files import FileStore
 
 if TYPE_CHECKING:
     from config.settings import Settings
@@ -35,6 +36,7 @@ class Runtime:
     actions: IncidentActions
     renderer: NoticeRenderer
     delivery: DeliveryService
+    files: FileStore
     clock: Clock
     started_at: datetime
     job_runs: dict[str, dict[str, str]] = field(default_factory=dict)

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from bot.domain.duration import Duration, parse_duration
 from bot.domain.sla import Severity
+from config.email_settings import EmailSettings
+from config.qq_settings import QqSettings
 
 DEFAULT_CONFIG_PATH = Path("config/desk.toml")
 ENV_PREFIX = "DESK_"
@@ -166,6 +168,8 @@ class Settings(_Section):
     scheduler: SchedulerSettings = SchedulerSettings()
     delivery: DeliverySettings = DeliverySettings()
     logging: LoggingSettings = LoggingSettings()
+    email: EmailSettings = EmailSettings()
+    qq: QqSettings = QqSettings()
     source: str = "defaults"
 
     def database_url(self) -> str:

@@ -20,7 +20,7 @@ _COPIED = (
     "reported_at", "acknowledged_at", "resolved_at", "closed_at", "response_started_at",
     "response_due_at", "sla_paused_at", "feedback_due_at", "plan_due_at", "confirmation_due_at",
     "requester_id", "analysis_done_at", "next_escalation_at", "feedback_stage", "plan_stage",
-    "confirmation_reminders", "auto_close_at",
+    "confirmation_reminders", "auto_close_at", "tracking_token",
 )
 
 
@@ -73,6 +73,12 @@ class IncidentRepository:
         if row is None:
             raise UnknownIncidentError(number)
         return _row_to_incident(row)
+
+    async def by_tracking_token(self, token: str) -> Incident | None:
+        """The incident a requester's tracking link points at, if the token is valid."""
+        stmt = select(IncidentRow).where(IncidentRow.tracking_token == token)
+        row = (await self._session.execute(stmt)).scalar_one_or_none()
+        return _row_to_incident(row) if row else None
 
     async def by_id(self, incident_id: int) -> Incident:
         """The incident with database id ``incident_id``."""

@@ -24,7 +24,7 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
     """Bring the schema to ``revision``; a no-op when it is already there."""
     async with engine.begin() as conn:
         await conn.run_sync(_run, "upgrade", revision)

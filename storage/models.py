@@ -122,6 +122,7 @@ class IncidentRow(Base):
     plan_stage: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     confirmation_reminders: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     auto_close_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    tracking_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     next_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 

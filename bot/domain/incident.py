@@ -173,6 +173,7 @@ class Incident:
     plan_stage: int = 0
     confirmation_reminders: int = 0
     auto_close_at: datetime | None = None
+    tracking_token: str | None = None
     id: int | None = None
     pending_events: list[TimelineEvent] = field(default_factory=list)
 
@@ -182,7 +183,7 @@ class Incident:
     def open(cls, *, number: str, title: str, description: str, category: Category,
              severity: Severity, channel: ChannelKind, requester_id: int | None,
              reply_address: ReplyAddress | None, reported_at: datetime, actor: str,
-             policy: SlaPolicy) -> Incident:
+             policy: SlaPolicy, tracking_token: str | None = None) -> Incident:
         """A new incident with its response and feedback-form clocks started."""
         title = " ".join(title.split())
         if not title:
@@ -190,7 +191,8 @@ class Incident:
         incident = cls(number=number, title=title[:200], description=description,
                        category=category, severity=severity, channel=channel,
                        requester_id=requester_id, reply_address=reply_address,
-                       reported_at=reported_at, response_started_at=reported_at)
+                       reported_at=reported_at, response_started_at=reported_at,
+                       tracking_token=tracking_token)
         incident.response_due_at = incident._compute_response_due(policy)
         incident.feedback_due_at = policy.feedback_form_due(reported_at)
         incident._record(EventKind.OPENED, actor, reported_at, public=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -149,7 +150,8 @@ class IntakeService:
             number=number, title=_title(msg), description=msg.text, category=category,
             severity=self.defaults.severity, channel=msg.channel, requester_id=contact.id,
             reply_address=msg.reply_to, reported_at=msg.received_at,
-            actor=contact.display_name, policy=self.policy)
+            actor=contact.display_name, policy=self.policy,
+            tracking_token=secrets.token_urlsafe(16))
         await uow.incidents.add(incident, now=self.clock())
         return incident
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import uuid
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,7 +31,7 @@ class NoticeRenderer:
     """Templates are looked up in the desk's override folder first, then in the shipped ones."""
 
     def __init__(self, zone: ZoneInfo, *, override_dir: Path | None = None,
-                 tracking_url: Any = lambda _number: None) -> None:
+                 tracking_url: Callable[[Incident], str | None] = lambda _incident: None) -> None:
         folders = [str(p) for p in (override_dir, SHIPPED_TEMPLATES) if p and p.exists()]
         self._env = Environment(loader=ChoiceLoader([FileSystemLoader(f) for f in folders]),
                                 undefined=StrictUndefined, autoescape=False,
@@ -45,7 +46,7 @@ class NoticeRenderer:
 
     def render(self, kind: NoticeKind, incident: Incident, **context: Any) -> RenderedNotice:
         """Render ``kind`` for ``incident``; ``context`` adds template variables."""
-        values = {"incident": incident, "tracking_url": self._tracking_url(incident.number),
+        values = {"incident": incident, "tracking_url": self._tracking_url(incident),
                   "headline": None, "note": None, "reminder": False, "staff_name": "服务台",
                   "channel": incident.channel.value, **context}
         subject = self._env.get_template(f"{kind.value}.subject.j2").render(values).strip()

@@ -61,6 +61,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('plan_stage', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('confirmation_reminders', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('auto_close_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('tracking_token', sa.String(length=64), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f('uq_incidents_tracking_token'), ['tracking_token'])
 
 
 
@@ -68,6 +70,8 @@ def upgrade() -> None:
 def downgrade() -> None:
 
     with op.batch_alter_table('incidents', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_incidents_tracking_token'), type_='unique')
+        batch_op.drop_column('tracking_token')
         batch_op.drop_column('auto_close_at')
         batch_op.drop_column('confirmation_reminders')
         batch_op.drop_column('plan_stage')

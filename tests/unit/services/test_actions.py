@@ -28,7 +28,7 @@ DESK = Staff("desk", "服务台小王", Role.DESK, qq="20002")
 @pytest.fixture
 async def setup(session_factory: async_sessionmaker[AsyncSession], policy: SlaPolicy,
                 clock) -> tuple[IncidentActions, int]:  # type: ignore[no-untyped-def]
-    renderer = NoticeRenderer(CST, tracking_url=lambda n: f"https://desk.example/track/{n}")
+    renderer = NoticeRenderer(CST, tracking_url=lambda i: f"https://desk.example/t/{i.tracking_token}")
     intake = IntakeService(session_factory=session_factory, policy=policy, clock=clock,
                            defaults=IntakeDefaults(Severity.L4, Category.FAULT),
                            renderer=renderer)

@@ -42,7 +42,7 @@ def intake(session_factory: async_sessionmaker[AsyncSession], policy: SlaPolicy,
     return IntakeService(
         session_factory=session_factory, policy=policy, clock=clock,  # type: ignore[arg-type]
         defaults=IntakeDefaults(severity=Severity.L4, category=Category.FAULT),
-        renderer=NoticeRenderer(CST, tracking_url=lambda n: f"http://desk.example/track/{n}"))
+        renderer=NoticeRenderer(CST, tracking_url=lambda i: f"http://desk.example/t/{i.tracking_token}"))
 
 
 async def count(factory: async_sessionmaker[AsyncSession], model: type) -> int:
@@ -56,6 +56,7 @@ async def test_new_message_opens_incident_with_ack_in_outbox(
     assert result.created and result.incident_number == "2026-0001"
     assert result.reply_text is not None and "2026-0001" in result.reply_text
     assert "响应时限：2026-10-13 10:00" in result.reply_text
+    assert "http://desk.example/t/" in result.reply_text
     async with UnitOfWork(session_factory) as uow:
         incident = await uow.incidents.by_number("2026-0001")
         timeline = await uow.incidents.timeline(incident.id or 0)
