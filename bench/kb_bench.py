@@ -58,7 +58,9 @@ def baseline_metrics(base: BaselineRetriever, queries: list[LabelledQuery]) -> d
     return {"top1": round(hits / len(inscope), 4), "mrr5": round(mrr / len(inscope), 4)}
 
 
-def timed_runs(base: BaselineRetriever, matcher: Matcher, queries: list[LabelledQuery], repeat: int) -> tuple[list[float], list[float], list[MatchResult]]:
+def timed_runs(
+    base: BaselineRetriever, matcher: Matcher, queries: list[LabelledQuery], repeat: int
+) -> tuple[list[float], list[float], list[MatchResult]]:
     """Latencies (ms) of baseline and matcher measured interleaved, plus the matcher's results."""
     base.rank("网站后台怎么登录")
     matcher.match("网站后台怎么登录")

@@ -23,10 +23,13 @@ from bot.services.actions import IncidentActions
 from bot.services.clock import Clock, system_clock
 from bot.services.delivery import DeliveryService, RetryPolicy
 from bot.services.intake import IntakeDefaults, IntakeService
+from bot.services.knowledge import KnowledgeService
 from bot.services.notices import NoticeRenderer
 from bot.web.app import create_app
 from config.calendar import load_official_days, warn_estimated_years
 from config.settings import Settings
+from knowledge_base import KnowledgeBaseError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.db import make_engine, make_session_factory
 from storage.files import FileStore
 from storage.migrate import upgrade
@@ -71,12 +74,24 @@ def build_runtime(settings: Settings, *, clock: Clock = system_clock,
         retry=RetryPolicy(settings.delivery.max_attempts, settings.delivery.base_backoff.amount,
                           settings.delivery.max_backoff.amount),
         lease=settings.delivery.lease.amount, batch_size=settings.delivery.batch_size)
+    knowledge = _load_knowledge(settings, session_factory, clock)
     actions = IncidentActions(session_factory=session_factory, policy=policy, clock=clock,
                               renderer=renderer)
     return Runtime(settings=settings, engine=engine, session_factory=session_factory,
                    calendar=calendar, policy=policy, registry=registry, intake=intake,
-                   actions=actions, renderer=renderer, delivery=delivery, files=files, clock=clock,
+                   actions=actions, renderer=renderer, delivery=delivery, files=files, knowledge=knowledge,
+                   clock=clock,
                    started_at=clock())
+
+
+def _load_knowledge(settings: Settings, session_factory: async_sessionmaker[AsyncSession],
+                    clock: Clock) -> KnowledgeService | None:
+    path = settings.knowledge.articles_dir
+    try:
+        return KnowledgeService.from_path(path, session_factory, clock)
+    except (OSError, KnowledgeBaseError) as err:
+        logger.error("knowledge base not loaded from %s: %s; questions open incidents", path, err)
+        return None
 
 
 class DeskService:

@@ -15,6 +15,7 @@ from bot.services.actions import IncidentActions
 from bot.services.clock import Clock
 from bot.services.delivery import DeliveryService
 from bot.services.intake import IntakeService
+from bot.services.knowledge import KnowledgeService
 from bot.services.notices import NoticeRenderer
 from storage.files import FileStore
 
@@ -37,6 +38,7 @@ class Runtime:
     renderer: NoticeRenderer
     delivery: DeliveryService
     files: FileStore
+    knowledge: KnowledgeService | None
     clock: Clock
     started_at: datetime
     job_runs: dict[str, dict[str, str]] = field(default_factory=dict)

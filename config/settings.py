@@ -65,6 +65,39 @@ class WebSettings(_Section):
     host: str = "127.0.0.1"
     port: int = 8080
     public_url: str = ""
+    # The web channel (repair form, tracking page, console, REST API).
+    sites: list[str] = []
+    secret_key: str = ""
+    api_tokens: list[dict[str, str]] = []
+    upload_max_files: int = 5
+    upload_max_bytes: int = 10 * 1024 * 1024
+    upload_types: list[str] = ["png", "jpg", "jpeg", "gif", "webp", "pdf", "txt", "log",
+                               "doc", "docx", "xls", "xlsx", "zip"]
+    form_rate_limit: int = 10
+    login_rate_limit: int = 20
+    min_fill_time: Duration = parse_duration("3s")
+    session_lifetime: Duration = parse_duration("8h")
+    lockout_after: int = 5
+    lockout_time: Duration = parse_duration("15m")
+
+    _web_durations = field_validator("min_fill_time", "session_lifetime", "lockout_time",
+                                     mode="before")(_duration)
+
+    @field_validator("api_tokens", mode="before")
+    @classmethod
+    def _token_objects(cls, value: Any) -> Any:
+        # A bare string is a token acting as the built-in "api" desk account.
+        if isinstance(value, list):
+            return [{"token": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @field_validator("api_tokens")
+    @classmethod
+    def _long_tokens(cls, value: list[dict[str, str]]) -> list[dict[str, str]]:
+        for item in value:
+            if len(item.get("token", "")) < 16:
+                raise ValueError("每个 API 令牌至少 16 个字符")
+        return value
 
     def base_url(self) -> str:
         """The address requesters are sent to in links."""
@@ -144,6 +177,15 @@ class DeliverySettings(_Section):
     _durations = field_validator("base_backoff", "max_backoff", "lease", mode="before")(_duration)
 
 
+class KnowledgeSettings(_Section):
+    """The FAQ articles the matcher answers from."""
+
+    articles_dir: Path = Path("knowledge_base/articles")
+    reload_interval: Duration = parse_duration("60s")
+
+    _durations = field_validator("reload_interval", mode="before")(_duration)
+
+
 class LoggingSettings(_Section):
     """Log level for our own loggers."""
 
@@ -167,6 +209,7 @@ class Settings(_Section):
     intake: IntakeSettings = IntakeSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     delivery: DeliverySettings = DeliverySettings()
+    knowledge: KnowledgeSettings = KnowledgeSettings()
     logging: LoggingSettings = LoggingSettings()
     email: EmailSettings = EmailSettings()
     qq: QqSettings = QqSettings()

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.contacts import ContactRepository
 from storage.incidents import IncidentRepository
+from storage.knowledge_log import KnowledgeLogRepository
 from storage.messages import MessageRepository
 from storage.outbox import OutboxRepository
 from storage.staff import StaffRepository
@@ -21,6 +22,7 @@ class UnitOfWork:
     messages: MessageRepository
     outbox: OutboxRepository
     staff: StaffRepository
+    knowledge_log: KnowledgeLogRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._factory = session_factory
@@ -41,6 +43,7 @@ class UnitOfWork:
         self.messages = MessageRepository(self._session)
         self.outbox = OutboxRepository(self._session)
         self.staff = StaffRepository(self._session)
+        self.knowledge_log = KnowledgeLogRepository(self._session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,

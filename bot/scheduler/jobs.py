@@ -15,3 +15,10 @@ async def deliver_pending_job() -> None:
     if report.sent or report.retried or report.dead:
         logger.debug("delivery sent=%d retried=%d dead=%d", report.sent, report.retried,
                      report.dead)
+
+
+async def reload_knowledge_job() -> None:
+    """Pick up edited FAQ articles without a restart."""
+    knowledge = get_runtime().knowledge
+    if knowledge is not None and knowledge.reload_if_changed():
+        logger.info("knowledge base reloaded: %d articles", len(knowledge.kb.articles))

@@ -27,6 +27,9 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
     scheduler.add_job(jobs.deliver_pending_job, "interval", id=DELIVERY_JOB,
                       seconds=settings.delivery_interval.amount.total_seconds(),
                       replace_existing=True)
+    scheduler.add_job(jobs.reload_knowledge_job, "interval", id="reload_knowledge",
+                      seconds=runtime.settings.knowledge.reload_interval.amount.total_seconds(),
+                      replace_existing=True)
     scheduler.add_listener(_recorder(runtime),
                            EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     return scheduler

@@ -1,0 +1,73 @@
+"""The out-of-scope decision: answer, ask back with the top titles, or say there is no match."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from knowledge_base.lexicon import STRONG_SCOPE_WORDS, WEAK_SCOPE_WORDS, topics_in
+
+
+class Decision(StrEnum):
+    """What the caller should do with a question."""
+
+    ANSWER = "answer"
+    ASK_BACK = "ask_back"
+    NO_MATCH = "no_match"
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeSignal:
+    """Domain evidence found in a normalised question."""
+
+    strong: tuple[str, ...]
+    weak: tuple[str, ...]
+    out_topics: tuple[str, ...]
+
+    @property
+    def in_domain(self) -> bool:
+        """True when the question names something of the website cluster."""
+        return bool(self.strong or self.weak)
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionPolicy:
+    """Score thresholds of the decision (fitted on the dev split only; re-fit when the KB grows)."""
+
+    answer_min: float = 0.22
+    answer_min_unscoped: float = 0.33
+    ask_min: float = 0.17
+    margin_min: float = 0.005
+    use_scope_gate: bool = True
+
+
+def scope_signal(query: str) -> ScopeSignal:
+    """Find website-cluster words and other-system words in a normalised question."""
+    strong = tuple(w for w in STRONG_SCOPE_WORDS if w in query)
+    weak = tuple(w for w in WEAK_SCOPE_WORDS if w in query)
+    return ScopeSignal(strong, weak, topics_in(query))
+
+
+def decide(query: str, top: float, second: float, policy: DecisionPolicy) -> tuple[Decision, str]:
+    """Decide from the top-1/top-2 fused scores and the scope of ``query``; return the reason too.
+
+    The scope gate is strict: a question naming another campus system and no website-cluster word is
+    routed to a person even when some article scores well, because this desk only owns the website cluster.
+    """
+    if not query:
+        return Decision.NO_MATCH, "问候或空消息，没有可匹配的问题 (empty after normalisation)"
+    if top <= 0:
+        return Decision.NO_MATCH, "知识库中没有相关内容 (no term overlap)"
+    scope = scope_signal(query)
+    if policy.use_scope_gate and scope.out_topics and not scope.strong:
+        topics = "、".join(scope.out_topics)
+        return Decision.NO_MATCH, f"问题属于{topics}，不是网站群的业务 (out-of-scope system)"
+    need = policy.answer_min if scope.in_domain or not policy.use_scope_gate else policy.answer_min_unscoped
+    margin = top - second
+    if top >= need and margin >= policy.margin_min:
+        return Decision.ANSWER, f"匹配度 {top:.2f} 高于阈值 {need:.2f}，领先第二名 {margin:.2f}"
+    if top >= need:
+        return Decision.ASK_BACK, f"前两条得分接近 ({top:.2f} / {second:.2f})，请用户确认"
+    if top >= policy.ask_min:
+        return Decision.ASK_BACK, f"匹配度 {top:.2f} 处于灰区 [{policy.ask_min:.2f}, {need:.2f})，请用户确认"
+    return Decision.NO_MATCH, f"匹配度 {top:.2f} 低于 {policy.ask_min:.2f}，转人工 (below threshold)"

@@ -1,0 +1,145 @@
+"""Multi-channel retrieval: character n-gram, domain-word and pinyin TF-IDF fused, then rapidfuzz re-scoring."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from knowledge_base.article import Article
+from knowledge_base.lexicon import foreign_topics, topics_in
+from knowledge_base.normalize import normalize_field
+from knowledge_base.tfidf import FloatArray, TfidfIndex, top_indices, weighted_counts
+from knowledge_base.tokenizer import DomainTokenizer, char_bigrams, char_grams, pinyin_grams, shared_tokenizer
+
+Analyser = Callable[[str], list[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class RetrievalWeights:
+    """Channel and field weights of the fused score (fitted on the dev split only)."""
+
+    char: float = 0.5
+    word: float = 0.4
+    pinyin: float = 0.1
+    fuzzy: float = 0.2
+    title_field: float = 1.0
+    keyword_field: float = 1.0
+    question_field: float = 0.6
+    answer_field: float = 0.3
+    answer_words: bool = False
+    max_df: float = 1.0
+    topic_penalty: float = 0.7
+    pool: int = 30
+    rescore: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """One retrieved article with its fused score and the per-channel evidence."""
+
+    index: int
+    score: float
+    fused: float
+    fuzzy: float
+    topics: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Fields:
+    title: str
+    terms: tuple[str, ...]
+    questions: tuple[str, ...]
+    answer: str
+    topics: tuple[str, ...]
+
+
+class Retriever:
+    """Ranks articles for a normalised query by fusing several TF-IDF channels."""
+
+    def __init__(
+        self,
+        articles: Sequence[Article],
+        weights: RetrievalWeights | None = None,
+        tokenizer: DomainTokenizer | None = None,
+    ) -> None:
+        """Build the channel indexes over title, keywords/synonyms, similar questions and answer."""
+        self.weights = weights or RetrievalWeights()
+        self.tokenizer = tokenizer or shared_tokenizer()
+        self._fields = [_article_fields(a) for a in articles]
+        self._char = self._build(char_grams, answer_analyser=char_bigrams)
+        word_answer = self.tokenizer.terms if self.weights.answer_words else None
+        self._word = self._build(self.tokenizer.terms, answer_analyser=word_answer)
+        self._pinyin = self._build(pinyin_grams, answer_analyser=None)
+        self._foreign = np.array([bool(f.topics) for f in self._fields], dtype=bool)
+        keep = np.float32(1.0 - self.weights.topic_penalty)
+        self._default_factor = np.where(self._foreign, keep, np.float32(1.0)).astype(np.float32)
+        self._topic_masks = {
+            topic: np.array([topic in f.topics for f in self._fields], dtype=bool)
+            for topic in {t for f in self._fields for t in f.topics}
+        }
+
+    def _build(self, analyse: Analyser, *, answer_analyser: Analyser | None) -> TfidfIndex:
+        w = self.weights
+        docs = []
+        for f in self._fields:
+            parts = [(analyse(f.title), w.title_field)]
+            parts += [(analyse(term), w.keyword_field) for term in f.terms]
+            parts += [(analyse(q), w.question_field) for q in f.questions]
+            if answer_analyser is not None and w.answer_field > 0:
+                parts.append((answer_analyser(f.answer), w.answer_field))
+            docs.append(weighted_counts(parts))
+        return TfidfIndex(docs, max_df=w.max_df)
+
+    def rank(self, query: str, limit: int = 5) -> list[Ranked]:
+        """Top ``limit`` articles for the normalised ``query``, best first."""
+        w = self.weights
+        fused: FloatArray = np.zeros(len(self._fields), dtype=np.float32)
+        self._char.accumulate(char_grams(query), fused, w.char)
+        self._word.accumulate(self.tokenizer.terms(query), fused, w.word)
+        self._pinyin.accumulate(pinyin_grams(query), fused, w.pinyin)
+        fused = self._penalise_foreign(fused, topics_in(query))
+        ranked = []
+        for position, i in enumerate(top_indices(fused, w.pool)):
+            fields = self._fields[i]
+            fz = self._fuzzy(query, fields) if position < w.rescore else 0.0
+            ranked.append(Ranked(i, float(fused[i]) + w.fuzzy * fz, float(fused[i]), fz, fields.topics))
+        ranked.sort(key=lambda r: (-r.score, r.index))
+        return ranked[:limit]
+
+    def _penalise_foreign(self, fused: FloatArray, query_topics: tuple[str, ...]) -> FloatArray:
+        """Down-weight articles about another campus system that the question does not name."""
+        if self.weights.topic_penalty <= 0 or not self._foreign.any():
+            return fused
+        if not any(topic in self._topic_masks for topic in query_topics):
+            fused *= self._default_factor
+            return fused
+        foreign = self._foreign.copy()
+        for topic in query_topics:
+            if topic in self._topic_masks:
+                foreign &= ~self._topic_masks[topic]
+        factor = np.float32(1.0 - self.weights.topic_penalty)
+        return np.where(foreign, fused * factor, fused).astype(np.float32)
+
+    @staticmethod
+    def _fuzzy(query: str, fields: _Fields) -> float:
+        """Typo-tolerant closeness of the query to the title, a keyword or a similar question (0–1)."""
+        best = fuzz.partial_ratio(query, fields.title) * min(1.0, len(query) / 6)
+        for term in fields.terms:
+            if len(term) >= 2:
+                best = max(best, fuzz.partial_ratio(term, query) * min(1.0, len(term) / 4))
+        for question in fields.questions:
+            best = max(best, fuzz.ratio(query, question))
+        return float(best) / 100.0
+
+
+def _article_fields(article: Article) -> _Fields:
+    return _Fields(
+        title=normalize_field(article.title),
+        terms=tuple(normalize_field(t) for t in article.terms),
+        questions=tuple(normalize_field(q) for q in article.questions),
+        answer=normalize_field(article.answer),
+        topics=foreign_topics(normalize_field(" ".join((article.title, *article.terms)))),
+    )
