@@ -31,6 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _sla_due(settings, args)
     if command == "migrate":
         return _migrate(settings)
+    if command == "staff":
+        return _staff(settings, args)
     from bot.main import run
     run(settings)
     return 0
@@ -45,7 +47,33 @@ def _parser() -> argparse.ArgumentParser:
     due = sub.add_parser("sla-due", help="计算响应时限和反馈单时限")
     due.add_argument("--severity", required=True, help="级别 L1–L5")
     due.add_argument("--at", required=True, help="报修时间，ISO 8601，如 2026-10-09T10:00+08:00")
+    _staff_parser(sub)
     return parser
+
+
+def _staff_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    staff = sub.add_parser("staff", help="管理工作人员账号（密码取自 DESK_NEW_PASSWORD 或交互输入）")
+    actions = staff.add_subparsers(dest="staff_command", required=True)
+    add = actions.add_parser("add", help="新建账号")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, help="desk、engineer、manager 或 admin")
+    add.add_argument("--name", required=True, help="显示名")
+    add.add_argument("--qq")
+    add.add_argument("--email")
+    actions.add_parser("list", help="列出账号")
+    passwd = actions.add_parser("passwd", help="重设密码并解除锁定")
+    passwd.add_argument("username")
+
+
+def _staff(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.domain.errors import DeskError
+    from bot.web.staff_cli import run_staff_command
+
+    try:
+        return asyncio.run(run_staff_command(settings, args))
+    except DeskError as err:
+        print(err.user_message, file=sys.stderr)
+        return 2
 
 
 def _check_config(settings: Settings) -> int:

@@ -22,10 +22,14 @@ from bot.scheduler.setup import DELIVERY_JOB, build_scheduler, describe, kicker
 from bot.services.actions import IncidentActions
 from bot.services.clock import Clock, system_clock
 from bot.services.delivery import DeliveryService, RetryPolicy
+from bot.services.digest import DigestService
 from bot.services.intake import IntakeDefaults, IntakeService
 from bot.services.knowledge import KnowledgeService
 from bot.services.notices import NoticeRenderer
+from bot.services.recipients import DeskAddresses, Recipients
+from bot.services.sweep import SweepService
 from bot.web.app import create_app
+from bot.web.channel import TrackingPageChannel
 from config.calendar import load_official_days, warn_estimated_years
 from config.settings import Settings
 from knowledge_base import KnowledgeBaseError
@@ -75,13 +79,33 @@ def build_runtime(settings: Settings, *, clock: Clock = system_clock,
                           settings.delivery.max_backoff.amount),
         lease=settings.delivery.lease.amount, batch_size=settings.delivery.batch_size)
     knowledge = _load_knowledge(settings, session_factory, clock)
+    rules = settings.escalation.rules()
+    recipients = build_recipients(settings)
+    sweep = SweepService(session_factory=session_factory, policy=policy, rules=rules,
+                         clock=clock, renderer=renderer, recipients=recipients,
+                         batch=settings.escalation.sweep_batch)
+    digest = DigestService(session_factory=session_factory, calendar=calendar, clock=clock,
+                           renderer=renderer, recipients=recipients)
+    intake.rules = rules
     actions = IncidentActions(session_factory=session_factory, policy=policy, clock=clock,
-                              renderer=renderer)
+                              renderer=renderer, rules=rules, escalator=sweep.escalate_now)
     return Runtime(settings=settings, engine=engine, session_factory=session_factory,
                    calendar=calendar, policy=policy, registry=registry, intake=intake,
                    actions=actions, renderer=renderer, delivery=delivery, files=files, knowledge=knowledge,
-                   clock=clock,
+                   sweep=sweep, digest=digest, clock=clock,
                    started_at=clock())
+
+
+def build_recipients(settings: Settings) -> Recipients:
+    """Who gets escalations, digests and handovers, from [notify], [oncall], [escalation]."""
+    notify = settings.notify
+    return Recipients(
+        desk=DeskAddresses(qq_group=notify.desk_qq_group, email=notify.desk_email,
+                           dev_team_email=notify.dev_team_email,
+                           project_management_email=notify.project_management_email,
+                           product_manager_email=notify.product_manager_email),
+        zone=settings.desk.zone(), on_call_of=settings.oncall.on_call,
+        second_line_usernames=tuple(settings.escalation.second_line))
 
 
 def _load_knowledge(settings: Settings, session_factory: async_sessionmaker[AsyncSession],
@@ -114,7 +138,9 @@ class DeskService:
         self.scheduler.start()
         kick = kicker(self.scheduler, DELIVERY_JOB)
         self.runtime.intake.on_committed = self.runtime.actions.on_committed = kick
-        self.runtime.registry.mark_on(ChannelKind.WEB, "网页报修已启用")
+        # Web requesters read replies on their tracking page: the web "sender" only records it.
+        self.runtime.registry.register(TrackingPageChannel(self.runtime.clock),
+                                       detail="网页报修已启用")
         for starter in (start_email_channel,):
             stop = await starter(self.runtime)
             if stop is not None:

@@ -13,10 +13,12 @@ from bot.domain.duty_calendar import DutyCalendar
 from bot.domain.sla import SlaPolicy
 from bot.services.actions import IncidentActions
 from bot.services.clock import Clock
+from bot.services.digest import DigestService
 from bot.services.delivery import DeliveryService
 from bot.services.intake import IntakeService
 from bot.services.knowledge import KnowledgeService
 from bot.services.notices import NoticeRenderer
+from bot.services.sweep import SweepService
 from storage.files import FileStore
 
 if TYPE_CHECKING:
@@ -39,6 +41,8 @@ class Runtime:
     delivery: DeliveryService
     files: FileStore
     knowledge: KnowledgeService | None
+    sweep: SweepService
+    digest: DigestService
     clock: Clock
     started_at: datetime
     job_runs: dict[str, dict[str, str]] = field(default_factory=dict)

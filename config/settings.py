@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from bot.domain.duration import Duration, parse_duration
 from bot.domain.sla import Severity
+from config.clock_settings import EscalationSettings, NotifySettings, OnCallSettings
 from config.email_settings import EmailSettings
 from config.qq_settings import QqSettings
 
@@ -210,6 +211,9 @@ class Settings(_Section):
     scheduler: SchedulerSettings = SchedulerSettings()
     delivery: DeliverySettings = DeliverySettings()
     knowledge: KnowledgeSettings = KnowledgeSettings()
+    escalation: EscalationSettings = EscalationSettings()
+    oncall: OnCallSettings = OnCallSettings()
+    notify: NotifySettings = NotifySettings()
     logging: LoggingSettings = LoggingSettings()
     email: EmailSettings = EmailSettings()
     qq: QqSettings = QqSettings()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.errors import UnknownIncidentError
@@ -87,6 +87,21 @@ class IncidentRepository:
             raise UnknownIncidentError(str(incident_id))
         return _row_to_incident(row)
 
+    async def lock_for_sweep(self, incident_id: int) -> Incident | None:
+        """Lock the row for one sweep visit; None if another worker holds it (PostgreSQL)."""
+        stmt = (select(IncidentRow).where(IncidentRow.id == incident_id)
+                .with_for_update(skip_locked=True))
+        row = (await self._session.execute(stmt)).scalar_one_or_none()
+        return _row_to_incident(row) if row else None
+
+    async def open_where(self, *conditions: ColumnElement[bool], limit: int = 200
+                         ) -> list[Incident]:
+        """Open incidents matching ``conditions``, what falls due first first."""
+        stmt = (select(IncidentRow).where(IncidentRow.status != Status.CLOSED.value, *conditions)
+                .order_by(IncidentRow.next_due_at.is_(None), IncidentRow.next_due_at,
+                          IncidentRow.id).limit(limit))
+        return [_row_to_incident(r) for r in (await self._session.execute(stmt)).scalars()]
+
     async def due_ids(self, now: datetime, *, limit: int = 500) -> list[int]:
         """Ids of incidents with a deadline at or before ``now``, earliest first (indexed)."""
         stmt = (select(IncidentRow.id).where(IncidentRow.next_due_at <= now)
@@ -111,6 +126,10 @@ class IncidentRepository:
             stmt = stmt.where(IncidentRow.status != Status.CLOSED.value)
         stmt = stmt.order_by(IncidentRow.id.desc()).limit(limit)
         return [_row_to_incident(r) for r in (await self._session.execute(stmt)).scalars()]
+
+    def append_event(self, incident_id: int, event: TimelineEvent) -> None:
+        """Add an event to an incident without loading it (delivery bookkeeping)."""
+        self._add_events(incident_id, [event])
 
     def _add_events(self, incident_id: int, events: Sequence[TimelineEvent]) -> None:
         for ev in events:

@@ -189,6 +189,7 @@ class OutboxRow(Base):
     html: Mapped[str | None] = mapped_column(Text)
     extra: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    incident_number: Mapped[str | None] = mapped_column(String(20))
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     state: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -231,3 +232,56 @@ class KbQueryRow(Base):
     reason: Mapped[str | None] = mapped_column(String(500))
     outcome: Mapped[str | None] = mapped_column(String(32))
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+
+
+class WebSessionRow(Base):
+    """A staff console login; only the SHA-256 of the cookie value is stored."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class MailRow(Base):
+    """One inbound mail exactly as fetched, stored and committed before anything else."""
+
+    __tablename__ = "mails"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mailbox: Mapped[str] = mapped_column(String(200))
+    uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
+    uid: Mapped[int | None] = mapped_column(BigInteger)
+    message_id: Mapped[str | None] = mapped_column(String(500), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str | None] = mapped_column(String(200))
+    error: Mapped[str | None] = mapped_column(Text)
+    incident_number: Mapped[str | None] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class MailKeyRow(Base):
+    """A key that identifies a stored mail: mailbox+UIDVALIDITY+UID, Message-ID or sha256."""
+
+    __tablename__ = "mail_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(600), unique=True)
+    mail_id: Mapped[int] = mapped_column(ForeignKey("mails.id"), index=True)
+
+
+class MailParticipantRow(Base):
+    """An address that took part in an incident's mail thread (From, To or Cc)."""
+
+    __tablename__ = "mail_participants"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "address", name="uq_mail_participants_incident_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    address: Mapped[str] = mapped_column(String(320))

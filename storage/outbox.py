@@ -19,7 +19,8 @@ class OutboxState(StrEnum):
     """Lifecycle of an outbox row."""
 
     PENDING = "pending"
-    SENDING = "sending"
+    CLAIMED = "claimed"  # taken by a worker, not handed to the channel yet
+    SENDING = "sending"  # handed to the channel: if the worker dies now, it may have gone out
     SENT = "sent"
     DEAD = "dead"
 
@@ -32,6 +33,7 @@ class ClaimedNotice:
     attempts: int
     incident_id: int | None
     notice: OutboundNotice
+    recovered: bool = False  # the previous sender died mid-send: it may have gone out already
 
 
 class OutboxRepository:
@@ -48,6 +50,7 @@ class OutboxRepository:
             target=notice.address.target, thread=notice.address.thread,
             mention=notice.address.mention, subject=notice.subject, text=notice.text,
             html=notice.html, extra=dict(notice.extra), incident_id=incident_id,
+            incident_number=notice.incident_number,
             idempotency_key=notice.idempotency_key, state=OutboxState.PENDING.value,
             attempts=0, next_attempt_at=now, created_at=now)
         dialect = self._session.bind.dialect.name if self._session.bind else "sqlite"
@@ -64,17 +67,24 @@ class OutboxRepository:
                 .where(or_(
                     (OutboxRow.state == OutboxState.PENDING.value)
                     & (OutboxRow.next_attempt_at <= now),
-                    (OutboxRow.state == OutboxState.SENDING.value)
+                    OutboxRow.state.in_([OutboxState.CLAIMED.value, OutboxState.SENDING.value])
                     & (OutboxRow.claimed_until <= now)))
                 .order_by(OutboxRow.next_attempt_at, OutboxRow.id).limit(limit)
                 .with_for_update(skip_locked=True))
         rows = list((await self._session.execute(stmt)).scalars())
+        recovered = {row.id for row in rows if row.state == OutboxState.SENDING.value}
         for row in rows:
-            row.state = OutboxState.SENDING.value
+            row.state = OutboxState.CLAIMED.value
             row.claimed_until = now + lease
             row.attempts += 1
         await self._session.flush()
-        return [ClaimedNotice(r.id, r.attempts, r.incident_id, _row_to_notice(r)) for r in rows]
+        return [ClaimedNotice(r.id, r.attempts, r.incident_id, _row_to_notice(r),
+                              r.id in recovered) for r in rows]
+
+    async def mark_sending(self, row_id: int) -> None:
+        """The notice is about to be handed to the channel."""
+        row = await self._get(row_id)
+        row.state = OutboxState.SENDING.value
 
     async def mark_sent(self, row_id: int, *, now: datetime, external_id: str | None) -> None:
         """The channel accepted the notice."""
@@ -121,4 +131,5 @@ def _row_to_notice(row: OutboxRow) -> OutboundNotice:
     address = ReplyAddress(ChannelKind(row.channel), row.target, row.thread, row.mention)
     return OutboundNotice(kind=NoticeKind(row.kind), address=address, text=row.text,
                           idempotency_key=row.idempotency_key, subject=row.subject,
-                          html=row.html, extra=dict(row.extra or {}))
+                          html=row.html, extra=dict(row.extra or {}),
+                          incident_number=row.incident_number)

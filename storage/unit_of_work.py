@@ -9,8 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.contacts import ContactRepository
 from storage.incidents import IncidentRepository
 from storage.knowledge_log import KnowledgeLogRepository
+from storage.mail import MailRepository
 from storage.messages import MessageRepository
 from storage.outbox import OutboxRepository
+from storage.sessions import SessionRepository
 from storage.staff import StaffRepository
 
 
@@ -19,9 +21,11 @@ class UnitOfWork:
 
     incidents: IncidentRepository
     contacts: ContactRepository
+    mail: MailRepository
     messages: MessageRepository
     outbox: OutboxRepository
     staff: StaffRepository
+    web_sessions: SessionRepository
     knowledge_log: KnowledgeLogRepository
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
@@ -40,9 +44,11 @@ class UnitOfWork:
         await self._session.begin()
         self.incidents = IncidentRepository(self._session)
         self.contacts = ContactRepository(self._session)
+        self.mail = MailRepository(self._session)
         self.messages = MessageRepository(self._session)
         self.outbox = OutboxRepository(self._session)
         self.staff = StaffRepository(self._session)
+        self.web_sessions = SessionRepository(self._session)
         self.knowledge_log = KnowledgeLogRepository(self._session)
         return self
 

@@ -78,9 +78,12 @@ class ChannelRegistry:
         self._states[kind] = ChannelState(True, detail)
 
     def mark_off(self, kind: ChannelKind, reason: str) -> None:
-        """Record that a channel is not configured, and why."""
-        self._adapters.pop(kind, None)
-        self._states[kind] = ChannelState(False, reason)
+        """Record that a channel is not configured, and why.
+
+        An adapter registered before (a drill or a test injecting a recording adapter) stays.
+        """
+        if kind not in self._adapters:
+            self._states[kind] = ChannelState(False, reason)
 
     def set_detail(self, kind: ChannelKind, detail: str) -> None:
         """Update the state text of an enabled channel (connected, reconnecting, …)."""

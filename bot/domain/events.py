@@ -28,6 +28,7 @@ class EventKind(StrEnum):
     SLA_RESUMED = "sla_resumed"
     NOTICE_QUEUED = "notice_queued"
     CONTACT_LINKED = "contact_linked"
+    DELIVERY_UNCERTAIN = "delivery_uncertain"
 
 
 @dataclass(frozen=True, slots=True)

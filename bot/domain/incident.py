@@ -174,6 +174,7 @@ class Incident:
     confirmation_reminders: int = 0
     auto_close_at: datetime | None = None
     tracking_token: str | None = None
+    plan_action_at: datetime | None = None  # derived by clocks.schedule(), not stored
     id: int | None = None
     pending_events: list[TimelineEvent] = field(default_factory=list)
 
@@ -290,6 +291,15 @@ class Incident:
         self._record(EventKind.CONFIRMED, actor, at, public=True)
         self.transition(Status.CLOSED, at=at, actor=actor, policy=policy)
 
+    def close_unconfirmed(self, *, at: datetime, actor: str, policy: SlaPolicy) -> None:
+        """Automatic closure of a resolution nobody confirmed: recorded as not confirmed."""
+        if self.status is not Status.RESOLVED:
+            raise IllegalTransitionError(self.number, self.status.value, Status.CLOSED.value)
+        self.resolution = Resolution.NOT_CONFIRMED
+        self.confirmation_due_at = self.auto_close_at = None
+        self.transition(Status.CLOSED, at=at, actor=actor, policy=policy,
+                        note="用户未确认，自动关闭（不计为已解决）")
+
     def escalate(self, level: int, *, at: datetime, actor: str, reason: str) -> None:
         """Record that the escalation ladder reached ``level`` (never goes down)."""
         if level <= self.escalation_level:
@@ -323,10 +333,13 @@ class Incident:
 
     @property
     def next_due_at(self) -> datetime | None:
-        """The earliest running deadline; the sweep's index is on this."""
-        running = [self.feedback_due_at, self.plan_due_at, self.confirmation_due_at]
-        if self.sla_paused_at is None:
-            running.append(self.response_due_at)
+        """The earliest time the sweep must look at this incident; the sweep's index is on it.
+
+        The response target itself is watched through ``next_escalation_at`` (the ladder's next
+        rung), which ``bot.domain.clocks.schedule`` derives before every save.
+        """
+        running = [self.next_escalation_at, self.feedback_due_at, self.plan_action_at,
+                   self.confirmation_due_at, self.auto_close_at]
         dues = [due for due in running if due is not None]
         return min(dues) if dues else None
 

@@ -114,6 +114,8 @@ class NoticeKind(StrEnum):
     ESCALATION = "escalation"
     REPLY = "reply"
     DIGEST = "digest"
+    HANDOVER = "handover"
+    PLAN_REMINDER = "plan_reminder"
 
 
 @dataclass(frozen=True, slots=True)

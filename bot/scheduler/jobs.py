@@ -22,3 +22,18 @@ async def reload_knowledge_job() -> None:
     knowledge = get_runtime().knowledge
     if knowledge is not None and knowledge.reload_if_changed():
         logger.info("knowledge base reloaded: %d articles", len(knowledge.kb.articles))
+
+
+async def sweep_job() -> None:
+    """Apply the contract's clocks to whatever is due."""
+    runtime = get_runtime()
+    report = await runtime.sweep.sweep()
+    if report.actions:
+        runtime.intake.on_committed()  # new notices: deliver now, not at the next tick
+
+
+async def digest_job() -> None:
+    """The desk's digest, on working days only (the service checks the calendar)."""
+    runtime = get_runtime()
+    if await runtime.digest.send_daily():
+        runtime.intake.on_committed()

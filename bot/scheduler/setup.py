@@ -15,6 +15,7 @@ from bot.scheduler import jobs
 logger = logging.getLogger(__name__)
 
 DELIVERY_JOB = "deliver_pending"
+SWEEP_JOB = "sweep"
 
 
 def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
@@ -27,6 +28,12 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
     scheduler.add_job(jobs.deliver_pending_job, "interval", id=DELIVERY_JOB,
                       seconds=settings.delivery_interval.amount.total_seconds(),
                       replace_existing=True)
+    scheduler.add_job(jobs.sweep_job, "interval", id=SWEEP_JOB,
+                      seconds=settings.sweep_interval.amount.total_seconds(),
+                      replace_existing=True)
+    digest_at = runtime.settings.notify.digest_time
+    scheduler.add_job(jobs.digest_job, "cron", id="daily_digest", hour=digest_at.hour,
+                      minute=digest_at.minute, replace_existing=True)
     scheduler.add_job(jobs.reload_knowledge_job, "interval", id="reload_knowledge",
                       seconds=runtime.settings.knowledge.reload_interval.amount.total_seconds(),
                       replace_existing=True)

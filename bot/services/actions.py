@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.domain.clocks import ClockRules, schedule
 from bot.domain.errors import InvalidInputError
 from bot.domain.events import EventKind
 from bot.domain.incident import Category, Incident, Status
@@ -38,7 +39,9 @@ class IncidentActions:
     policy: SlaPolicy
     clock: Clock
     renderer: NoticeRenderer
+    rules: ClockRules = field(default_factory=ClockRules)
     on_committed: Callable[[], None] = lambda: None
+    escalator: Callable[[str, Staff, str], Awaitable[Incident]] | None = None
 
     # -- staff -------------------------------------------------------------------------
 
@@ -47,7 +50,7 @@ class IncidentActions:
         staff.require(Permission.WORK)
 
         async def change(uow: UnitOfWork, incident: Incident, now: datetime) -> None:
-            incident.take(staff.username, at=now, policy=self.policy)
+            _take(incident, staff, now, self.policy)
             await self._progress(uow, incident, now, headline=f"{staff.display_name} 已受理")
         return await self._apply(number, change)
 
@@ -88,8 +91,7 @@ class IncidentActions:
         async def change(uow: UnitOfWork, incident: Incident, now: datetime) -> None:
             _walk_to_analysing(incident, staff, now, self.policy)
             incident.analysis_done_at = now
-            incident.feedback_due_at = now
-            incident.feedback_stage = max(incident.feedback_stage, 1)
+            incident.feedback_due_at = now  # the feedback form again, with the analysis
             incident.record(EventKind.NOTE_ADDED, at=now, actor=staff.username, public=True,
                             text=conclusion, analysis=True)
             await self._progress(uow, incident, now, headline="分析已完成", note=conclusion)
@@ -153,7 +155,7 @@ class IncidentActions:
 
         async def change(uow: UnitOfWork, incident: Incident, now: datetime) -> None:
             if incident.status is Status.NEW:
-                incident.take(staff.username, at=now, policy=self.policy)
+                _take(incident, staff, now, self.policy)
             incident.transition(Status.RESOLVED, at=now, actor=staff.username,
                                 policy=self.policy, note=note)
             incident.confirmation_reminders = 0
@@ -185,6 +187,14 @@ class IncidentActions:
             await self._progress(uow, incident, now, headline=f"已合并到工单 {into} 继续处理")
         return await self._apply(number, change)
 
+    async def escalate(self, number: str, staff: Staff, reason: str) -> Incident:
+        """Take the next rung of the ladder now (the sweep service does the work)."""
+        if self.escalator is None:
+            raise InvalidInputError("escalation not wired", "暂不支持手动升级。")
+        incident = await self.escalator(number, staff, reason)
+        self.on_committed()
+        return incident
+
     # -- requester ---------------------------------------------------------------------
 
     async def confirm(self, number: str, contact_id: int, actor_name: str) -> Incident:
@@ -210,6 +220,7 @@ class IncidentActions:
         async with UnitOfWork(self.session_factory) as uow:
             incident = await uow.incidents.by_number(number, for_update=True)
             await change(uow, incident, now)
+            schedule(incident, self.policy, self.rules)
             await uow.incidents.save(incident, now=now)
             await uow.commit()
         logger.info("incident=%s status=%s changed", incident.number, incident.status.value)
@@ -232,10 +243,16 @@ class IncidentActions:
                             notice=kind.value, channel=notice.address.kind.value)
 
 
+def _take(incident: Incident, staff: Staff, now: datetime, policy: SlaPolicy) -> None:
+    incident.take(staff.username, at=now, policy=policy)
+    if incident.feedback_stage == 0:
+        incident.feedback_due_at = now  # the first feedback form goes out on acceptance
+
+
 def _walk_to_analysing(incident: Incident, staff: Staff, now: datetime,
                        policy: SlaPolicy) -> None:
     if incident.status is Status.NEW:
-        incident.take(staff.username, at=now, policy=policy)
+        _take(incident, staff, now, policy)
     if incident.status is Status.ACKNOWLEDGED:
         incident.transition(Status.ANALYSING, at=now, actor=staff.username, policy=policy)
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.channels.base import (
     ChannelRegistry, PermanentDeliveryError, TransientDeliveryError, UnknownChannelError,
 )
+from bot.domain.events import EventKind, TimelineEvent
 from bot.services.clock import Clock
 from storage.outbox import ClaimedNotice
 from storage.unit_of_work import UnitOfWork
@@ -70,6 +71,9 @@ class DeliveryService:
         notice = item.notice
         try:
             adapter = self.registry.for_kind(notice.address.kind)
+            async with UnitOfWork(self.session_factory) as uow:
+                await uow.outbox.mark_sending(item.id)
+                await uow.commit()
             receipt = await adapter.send(notice)
         except (TransientDeliveryError, UnknownChannelError) as err:
             return await self._failed(item, err)
@@ -77,10 +81,23 @@ class DeliveryService:
             return await self._settle_dead(item, str(err))
         async with UnitOfWork(self.session_factory) as uow:
             await uow.outbox.mark_sent(item.id, now=self.clock(), external_id=receipt.external_id)
+            if item.recovered and not getattr(adapter, "deduplicates", False):
+                self._report_uncertain(uow, item)
             await uow.commit()
         logger.info("sent notice=%s kind=%s channel=%s incident=%s", item.id,
                     notice.kind.value, notice.address.kind.value, notice.incident_number)
         return "sent"
+
+    def _report_uncertain(self, uow: UnitOfWork, item: ClaimedNotice) -> None:
+        # A sender died between sending and marking; this channel cannot recognise the second
+        # copy (QQ has no message key), so people must know it may have arrived twice.
+        logger.warning("notice=%s channel=%s resent after an interrupted send; the requester "
+                       "may see it twice", item.id, item.notice.address.kind.value)
+        if item.incident_id is not None:
+            uow.incidents.append_event(item.incident_id, TimelineEvent(
+                EventKind.DELIVERY_UNCERTAIN, "system", self.clock(),
+                {"notice": item.notice.kind.value, "channel": item.notice.address.kind.value,
+                 "text": "上次发送中断后已重发，对方可能收到两次"}))
 
     async def _failed(self, item: ClaimedNotice, err: Exception) -> str:
         if item.attempts >= self.retry.max_attempts:

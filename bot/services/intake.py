@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.domain.clocks import ClockRules, schedule
 from bot.domain.contact import Contact
 from bot.domain.errors import UnknownIncidentError
 from bot.domain.events import EventKind
@@ -56,6 +57,7 @@ class IntakeService:
     clock: Clock
     defaults: IntakeDefaults
     renderer: NoticeRenderer
+    rules: ClockRules = field(default_factory=ClockRules)
     on_committed: Callable[[], None] = lambda: None
     attempts: int = field(default=3)
 
@@ -105,6 +107,7 @@ class IntakeService:
                 contact_id=contact.id, subject=msg.subject, attachments=msg.attachments,
                 raw=msg.raw, author=contact.display_name)
             reply = await self._queue_notices(uow, msg, incident, created, now)
+            schedule(incident, self.policy, self.rules)
             await uow.incidents.save(incident, now=now)
             await uow.commit()
         logger.info("intake incident=%s created=%s channel=%s", incident.number, created,
@@ -119,6 +122,9 @@ class IntakeService:
                       ) -> Incident | None:
         """The open incident this message continues, if any."""
         incident_id = await uow.messages.incident_for_keys(msg.channel.value, msg.thread_keys)
+        if incident_id is None and msg.channel is ChannelKind.EMAIL:
+            # In-Reply-To/References naming a notice we sent (outbox Message-ID).
+            incident_id = await uow.mail.incident_for_message_ids(msg.thread_keys)
         incident = await uow.incidents.by_id(incident_id) if incident_id else None
         if incident is None and msg.incident_number:
             incident = await self._by_named_number(uow, msg, contact)
@@ -134,10 +140,14 @@ class IntakeService:
             incident = await uow.incidents.by_number(msg.incident_number)
         except UnknownIncidentError:
             return None
-        # In mail a subject tag is easy to reuse; only the requester may continue by tag
-        # there (the email channel widens this to CC participants and staff).
+        # In mail a subject tag is easy to reuse; only the requester, a participant of the
+        # incident's mail thread (e.g. on Cc) or staff may continue by tag (osTicket's rule).
         if msg.channel is ChannelKind.EMAIL and incident.requester_id != contact.id:
-            return None
+            address = msg.sender.email
+            assert incident.id is not None
+            if not (await uow.mail.is_participant(incident.id, address)
+                    or (address and await uow.staff.by_email(address) is not None)):
+                return None
         return incident
 
     async def _open(self, uow: UnitOfWork, msg: InboundMessage, contact: Contact) -> Incident:
@@ -171,14 +181,17 @@ class IntakeService:
             return None
         if not created:
             return texts.follow_up_received(incident)
-        ack = self.renderer.notice(NoticeKind.ACKNOWLEDGEMENT, incident,
-                                   key=f"ack:{incident.number}", address=msg.reply_to)
-        assert ack is not None and incident.id is not None
+        assert incident.id is not None
+        ack = None
         if msg.reply_to.kind in self.defaults.acknowledge_on:
+            ack = self.renderer.notice(NoticeKind.ACKNOWLEDGEMENT, incident,
+                                       key=f"ack:{incident.number}", address=msg.reply_to)
+        if ack is not None:
             await uow.outbox.add(ack, now=now, incident_id=incident.id)
             incident.record(EventKind.NOTICE_QUEUED, at=now, actor="system",
                             notice=ack.kind.value, channel=ack.address.kind.value)
-        return ack.text
+            return ack.text
+        return self.renderer.render(NoticeKind.ACKNOWLEDGEMENT, incident).text
 
 
 def _title(msg: InboundMessage) -> str:

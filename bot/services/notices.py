@@ -49,6 +49,10 @@ class NoticeRenderer:
         values = {"incident": incident, "tracking_url": self._tracking_url(incident),
                   "headline": None, "note": None, "reminder": False, "staff_name": "服务台",
                   "channel": incident.channel.value, **context}
+        return self.render_plain(kind, **values)
+
+    def render_plain(self, kind: NoticeKind, **values: Any) -> RenderedNotice:
+        """Render ``kind`` from ``values`` alone (notices about no single incident: the digest)."""
         subject = self._env.get_template(f"{kind.value}.subject.j2").render(values).strip()
         text = self._env.get_template(f"{kind.value}.txt.j2").render(values).strip() + "\n"
         try:
@@ -58,7 +62,8 @@ class NoticeRenderer:
         return RenderedNotice(subject, text, html)
 
     def notice(self, kind: NoticeKind, incident: Incident, *, key: str,
-               address: ReplyAddress | None = None, **context: Any) -> OutboundNotice | None:
+               address: ReplyAddress | None = None, extra: dict[str, str] | None = None,
+               **context: Any) -> OutboundNotice | None:
         """A ready-to-queue notice to ``address`` (default: where the incident came from)."""
         address = address or incident.reply_address
         if address is None or address.kind is ChannelKind.PHONE:
@@ -66,7 +71,7 @@ class NoticeRenderer:
         rendered = self.render(kind, incident, channel=address.kind.value, **context)
         return OutboundNotice(kind=kind, address=address, text=rendered.text,
                               idempotency_key=key, subject=rendered.subject, html=rendered.html,
-                              incident_number=incident.number)
+                              incident_number=incident.number, extra=dict(extra or {}))
 
 
 def notice_key(kind: NoticeKind, incident: Incident) -> str:

@@ -40,7 +40,7 @@ async def health_report(runtime: Runtime, scheduler_state: SchedulerState) -> di
         "channels": {kind: {"enabled": s.enabled, "detail": s.detail}
                      for kind, s in runtime.registry.states().items()},
         "scheduler": scheduler,
-        "outbox": {"pending": outbox.get("pending", 0) + outbox.get("sending", 0),
+        "outbox": {"pending": sum(outbox.get(k, 0) for k in ("pending", "claimed", "sending")),
                    "sent": outbox.get("sent", 0), "dead": outbox.get("dead", 0)},
         "calendar": {"years": years,
                      "estimated_years": [int(y) for y, s in years.items() if s == "estimated"]},

@@ -54,6 +54,9 @@ def upgrade() -> None:
     with op.batch_alter_table('kb_queries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_kb_queries_at'), ['at'], unique=False)
 
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('incident_number', sa.String(length=20), nullable=True))
+
     with op.batch_alter_table('incidents', schema=None) as batch_op:
         batch_op.add_column(sa.Column('analysis_done_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('next_escalation_at', sa.DateTime(timezone=True), nullable=True))
@@ -78,6 +81,9 @@ def downgrade() -> None:
         batch_op.drop_column('feedback_stage')
         batch_op.drop_column('next_escalation_at')
         batch_op.drop_column('analysis_done_at')
+
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_column('incident_number')
 
     with op.batch_alter_table('kb_queries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_kb_queries_at'))

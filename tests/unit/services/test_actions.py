@@ -77,7 +77,7 @@ async def test_full_flow_to_confirmation(setup, session_factory, clock) -> None:
     async with UnitOfWork(session_factory) as uow:
         stored = await uow.incidents.by_number("2026-0001")
         messages = await uow.messages.for_incident(stored.id or 0)
-    assert stored.analysis_done_at is not None and stored.feedback_stage == 1
+    assert stored.analysis_done_at is not None and stored.status is Status.CLOSED
     assert [m.direction for m in messages] == ["in", "out"]
 
 

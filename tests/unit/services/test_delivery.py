@@ -60,6 +60,7 @@ async def test_sends_once_and_marks_sent(delivery: DeliveryService, channel: Rec
     assert await queue(session_factory, clock, notice(), notice()) == [True, False]
     report = await delivery.deliver_pending()
     assert report.sent == 1 and [n.text for n in channel.sent] == ["已收到"]
+    assert channel.sent[0].incident_number == "2026-0001"
     assert (await delivery.deliver_pending()).sent == 0
     assert await states(session_factory) == [("sent", 1)]
 
@@ -120,6 +121,8 @@ async def test_claim_whose_sender_died_is_sent_again_after_the_lease(
     clock.advance(timedelta(minutes=3))
     assert (await delivery.deliver_pending()).sent == 1
     assert channel.sent[0].idempotency_key == claimed.notice.idempotency_key
+    async with UnitOfWork(session_factory) as uow:  # never handed over: nothing to report
+        assert await uow.outbox.count_by_state() == {"sent": 1}
 
 
 def test_backoff_grows_and_is_capped() -> None:
@@ -128,3 +131,30 @@ def test_backoff_grows_and_is_capped() -> None:
     delays = [policy.delay(n, rng) for n in range(1, 9)]
     assert timedelta(seconds=15) <= delays[0] <= timedelta(seconds=30)
     assert all(timedelta(minutes=5) <= d <= timedelta(minutes=10) for d in delays[5:])
+
+
+async def test_resend_after_interrupted_send_is_reported_when_channel_cannot_dedupe(
+        delivery: DeliveryService, channel: RecordingChannel,
+        session_factory: async_sessionmaker[AsyncSession], clock) -> None:  # type: ignore[no-untyped-def]
+    from bot.domain.events import EventKind
+    from bot.domain.incident import Category, Incident
+    from bot.domain.sla import Severity
+    from bot.domain.duty_calendar import DutyCalendar
+    from bot.domain.sla import SlaPolicy
+    from config.calendar import load_official_days
+    policy = SlaPolicy.with_defaults(DutyCalendar(load_official_days(None)))
+    incident = Incident.open(number="2026-0001", title="t", description="", actor="x",
+                             category=Category.FAULT, severity=Severity.L4,
+                             channel=ChannelKind.QQ, requester_id=None, reply_address=None,
+                             reported_at=clock(), policy=policy)
+    async with UnitOfWork(session_factory) as uow:
+        await uow.incidents.add(incident, now=clock())
+        await uow.outbox.add(notice(), now=clock(), incident_id=incident.id)
+        [claimed] = await uow.outbox.claim_due(clock(), limit=10, lease=timedelta(minutes=2))
+        await uow.outbox.mark_sending(claimed.id)  # handed to the channel, then the worker died
+        await uow.commit()
+    clock.advance(timedelta(minutes=3))
+    assert (await delivery.deliver_pending()).sent == 1
+    async with UnitOfWork(session_factory) as uow:
+        events = await uow.incidents.timeline(incident.id or 0)
+    assert [e.kind for e in events][-1] is EventKind.DELIVERY_UNCERTAIN

@@ -218,3 +218,13 @@ async def test_contacts_merge_moves_identities_and_incidents(
         incidents = await uow.incidents.by_requester(qq.id or 0)
     assert again is not None and again.id == qq.id == merged.id == followed.id
     assert len(incidents) == 2
+
+
+async def test_phone_report_gets_a_reply_text_and_no_notice(
+        intake: IntakeService, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    result = await intake.handle(InboundMessage(
+        channel=ChannelKind.PHONE, external_id="phone-1", sender=SenderIdentity(phone="13900000000"),
+        reply_to=ReplyAddress(ChannelKind.PHONE, "13900000000"), text="电话报修：首页打不开",
+        received_at=RECEIVED))
+    assert result.created and result.reply_text and "2026-0001" in result.reply_text
+    assert await count(session_factory, OutboxRow) == 0
