@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.contact import Contact, IdentityKind
 from bot.domain.errors import InvalidInputError, UnknownContactError
-from storage.models import ContactIdentityRow, ContactRow, IncidentRow, MessageRow
+from storage.models import MAX_ROW_ID, ContactIdentityRow, ContactRow, IncidentRow, MessageRow
 
 
 class ContactRepository:
@@ -23,6 +23,8 @@ class ContactRepository:
     async def by_id(self, contact_id: int) -> Contact:
         """The contact, following merges to the surviving one."""
         for _ in range(16):  # merge chains are short; the bound guards against a cycle
+            if not 0 < contact_id <= MAX_ROW_ID:  # PostgreSQL's INTEGER refuses larger numbers
+                raise UnknownContactError(contact_id)
             row = await self._session.get(ContactRow, contact_id)
             if row is None:
                 raise UnknownContactError(contact_id)

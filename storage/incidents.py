@@ -13,7 +13,7 @@ from bot.domain.events import EventKind, TimelineEvent
 from bot.domain.incident import Category, Incident, Resolution, Status, format_incident_number
 from bot.domain.messages import ChannelKind, ReplyAddress
 from bot.domain.sla import Severity
-from storage.models import IncidentCounterRow, IncidentRow, TimelineEventRow
+from storage.models import MAX_ROW_ID, IncidentCounterRow, IncidentRow, TimelineEventRow
 
 _COPIED = (
     "number", "title", "description", "owner", "assignee", "escalation_level", "duplicate_of",
@@ -82,6 +82,8 @@ class IncidentRepository:
 
     async def by_id(self, incident_id: int) -> Incident:
         """The incident with database id ``incident_id``."""
+        if not 0 < incident_id <= MAX_ROW_ID:
+            raise UnknownIncidentError(str(incident_id))
         row = await self._session.get(IncidentRow, incident_id)
         if row is None:
             raise UnknownIncidentError(str(incident_id))

@@ -11,7 +11,7 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import MailKeyRow, MailParticipantRow, MailRow, OutboxRow
+from storage.models import MAX_ROW_ID, MailKeyRow, MailParticipantRow, MailRow, OutboxRow
 
 
 class MailState(StrEnum):
@@ -192,7 +192,7 @@ class MailRepository:
         await self._session.flush()
 
     async def _row(self, mail_id: int) -> MailRow:
-        row = await self._session.get(MailRow, mail_id)
+        row = await self._session.get(MailRow, mail_id) if 0 < mail_id <= MAX_ROW_ID else None
         if row is None:
             raise LookupError(f"mail {mail_id} does not exist")
         return row

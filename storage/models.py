@@ -20,6 +20,10 @@ NAMING_CONVENTION = {
 }
 
 
+#: The largest id an INTEGER primary key holds; look-ups beyond it are "not found", not errors.
+MAX_ROW_ID = 2**31 - 1
+
+
 class UtcDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes on every backend (SQLite forgets the offset otherwise)."""
 

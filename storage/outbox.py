@@ -12,7 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.messages import ChannelKind, NoticeKind, OutboundNotice, ReplyAddress
-from storage.models import OutboxRow
+from storage.models import MAX_ROW_ID, OutboxRow
 
 
 class OutboxState(StrEnum):
@@ -121,7 +121,7 @@ class OutboxRepository:
                 for r in (await self._session.execute(stmt)).scalars()]
 
     async def _get(self, row_id: int) -> OutboxRow:
-        row = await self._session.get(OutboxRow, row_id)
+        row = await self._session.get(OutboxRow, row_id) if 0 < row_id <= MAX_ROW_ID else None
         if row is None:
             raise LookupError(f"outbox row {row_id} does not exist")
         return row
