@@ -6,6 +6,8 @@ it feeds the private jieba tokenizer, the synonym channel and the out-of-scope g
 
 from __future__ import annotations
 
+import re
+
 # Words the private jieba tokenizer must keep whole (it still splits them in search mode).
 DOMAIN_WORDS: tuple[str, ...] = (
     "网站群", "站群", "站点", "后台", "前台", "栏目", "子栏目", "单页", "模板", "版块", "飘窗", "浮动窗口",
@@ -118,13 +120,47 @@ OUT_OF_SCOPE_TOPICS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Common English IT words in mixed Chinese/English questions, mapped to the Chinese term the KB uses.
+ENGLISH_GLOSSES: dict[str, str] = {
+    "login": "登录", "logon": "登录", "signin": "登录", "log": "登录", "password": "密码", "pwd": "密码",
+    "passwd": "密码", "account": "账号", "user": "用户", "admin": "管理员", "upload": "上传",
+    "download": "下载", "attachment": "附件", "file": "文件", "image": "图片", "picture": "图片",
+    "photo": "照片", "pic": "图片", "video": "视频", "popup": "飘窗", "carousel": "轮播图", "slider": "轮播图",
+    "slideshow": "轮播图", "homepage": "首页", "home": "首页", "column": "栏目", "channel": "栏目",
+    "menu": "栏目", "nav": "导航", "navigation": "导航", "rename": "改名", "template": "模板",
+    "theme": "模板", "layout": "布局", "footer": "页脚", "header": "页头", "font": "字体", "table": "表格",
+    "article": "文章", "post": "文章", "news": "新闻", "publish": "发布", "delete": "删除", "edit": "修改",
+    "review": "审核", "approve": "审核", "workflow": "工作流", "top": "置顶", "pin": "置顶",
+    "schedule": "定时发布", "link": "链接", "url": "网址", "domain": "域名", "search": "搜索",
+    "backup": "备份", "restore": "恢复", "permission": "权限", "browser": "浏览器", "mobile": "手机",
+    "certificate": "证书", "cert": "证书", "watermark": "水印", "thumbnail": "缩略图", "cover": "封面图",
+    "preview": "预览", "stats": "统计", "statistics": "统计", "visits": "访问量", "website": "网站",
+    "site": "网站", "web": "网站", "page": "页面", "failed": "失败", "fail": "失败", "error": "报错",
+    "slow": "慢", "down": "打不开", "hacked": "被黑", "support": "技术支持", "contact": "联系方式",
+}
+
+_ASCII_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def has_term(text: str, word: str) -> bool:
+    """True when ``word`` occurs in ``text``; ASCII words must match whole ASCII tokens (oa is not upload)."""
+    if word.isascii() and " " not in word:
+        return word in _ASCII_TOKEN.findall(text)
+    return word in text
+
+
+def _any_term(text: str, words: tuple[str, ...], tokens: set[str]) -> bool:
+    return any((w in tokens) if (w.isascii() and " " not in w) else (w in text) for w in words)
+
+
 def topics_in(text: str) -> tuple[str, ...]:
     """Out-of-scope topics (other campus systems) named in normalised ``text``."""
-    return tuple(topic for topic, words in OUT_OF_SCOPE_TOPICS.items() if any(w in text for w in words))
+    tokens = set(_ASCII_TOKEN.findall(text))
+    return tuple(topic for topic, words in OUT_OF_SCOPE_TOPICS.items() if _any_term(text, words, tokens))
 
 
 def foreign_topics(text: str) -> tuple[str, ...]:
     """Topics of an article that is about another system: it names one and no website-cluster word."""
-    if any(w in text for w in STRONG_SCOPE_WORDS):
+    if _any_term(text, STRONG_SCOPE_WORDS, set(_ASCII_TOKEN.findall(text))):
         return ()
     return topics_in(text)

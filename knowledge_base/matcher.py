@@ -73,10 +73,12 @@ class Matcher:
     def match(self, text: str) -> MatchResult:
         """Normalise ``text``, rank articles and decide: answer, ask back or no match."""
         normalized = normalize_text(text)
-        ranked = self.rank(normalized, max(CANDIDATES_SHOWN, 2))
+        rewritten = self.retriever.rewrite(normalized)
+        ranked = self.rank(rewritten, max(CANDIDATES_SHOWN, 2))
         top = ranked[0].score if ranked else 0.0
         second = ranked[1].score if len(ranked) > 1 else 0.0
-        decision, reason = decide(normalized, top, second, self.policy)
+        coverage = self.retriever.coverage(rewritten, ranked[0].index) if ranked else 0.0
+        decision, reason = decide(rewritten, top, second, self.policy, coverage=coverage)
         candidates = tuple(
             Candidate(self.articles[r.index].article_id, self.articles[r.index].title, round(r.score, 4))
             for r in ranked[:CANDIDATES_SHOWN]

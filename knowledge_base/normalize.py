@@ -38,6 +38,8 @@ _FILLERS = re.compile(
         ]
     )
 )
+# A message made only of acknowledgements ("收到，谢谢老师👍") is chat, not a question.
+_ACK_ONLY = re.compile(r"(?:\s|好的|好滴|收到|明白了?|知道了|了解了?|懂了|ok|okay|嗯|哦|噢|行|可以了|解决了|好了)*")
 _NON_TEXT = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\s]")
 _SPACES = re.compile(r"\s+")
 _TRAILING_PARTICLES = re.compile(r"(?:[吗呢吧呀啊哦嘛]+)(?=\s|$)")
@@ -69,7 +71,8 @@ def normalize_text(text: str) -> str:
     text = _NON_TEXT.sub(" ", text)  # punctuation, emoji and symbols
     text = _FILLERS.sub(" ", text)
     text = _TRAILING_PARTICLES.sub(" ", text)
-    return _SPACES.sub(" ", text).strip()
+    text = _SPACES.sub(" ", text).strip()
+    return "" if _ACK_ONLY.fullmatch(text) else text
 
 
 def normalize_field(text: str) -> str:

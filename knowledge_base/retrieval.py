@@ -9,8 +9,10 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from knowledge_base.article import Article
+from knowledge_base.coverage import CoverageScorer
 from knowledge_base.lexicon import foreign_topics, topics_in
 from knowledge_base.normalize import normalize_field
+from knowledge_base.spelling import HomophoneCorrector, english_glosses
 from knowledge_base.tfidf import FloatArray, TfidfIndex, top_indices, weighted_counts
 from knowledge_base.tokenizer import DomainTokenizer, char_bigrams, char_grams, pinyin_grams, shared_tokenizer
 
@@ -73,6 +75,12 @@ class Retriever:
         word_answer = self.tokenizer.terms if self.weights.answer_words else None
         self._word = self._build(self.tokenizer.terms, answer_analyser=word_answer)
         self._pinyin = self._build(pinyin_grams, answer_analyser=None)
+        full_texts = [" ".join((f.title, *f.terms, *f.questions, f.answer)) for f in self._fields]
+        self._coverage = CoverageScorer(full_texts, self._word.idf, self.tokenizer)
+        self._speller = HomophoneCorrector(
+            (t for f in self._fields for t in (f.title, *f.terms, *f.questions)),
+            self.tokenizer.short_words(),
+        )
         self._foreign = np.array([bool(f.topics) for f in self._fields], dtype=bool)
         keep = np.float32(1.0 - self.weights.topic_penalty)
         self._default_factor = np.where(self._foreign, keep, np.float32(1.0)).astype(np.float32)
@@ -92,6 +100,18 @@ class Retriever:
                 parts.append((answer_analyser(f.answer), w.answer_field))
             docs.append(weighted_counts(parts))
         return TfidfIndex(docs, max_df=w.max_df)
+
+    def rewrite(self, query: str) -> str:
+        """The query as retrieval sees it: homophone typos corrected, English IT words glossed in Chinese."""
+        if not query:
+            return query
+        glosses = english_glosses(query)
+        corrected = self._speller.correct(query)
+        return f"{corrected} {glosses}" if glosses else corrected
+
+    def coverage(self, query: str, index: int) -> float:
+        """IDF-weighted share of the query's content words that article ``index`` covers (0–1)."""
+        return self._coverage.coverage(query, index)
 
     def rank(self, query: str, limit: int = 5) -> list[Ranked]:
         """Top ``limit`` articles for the normalised ``query``, best first."""

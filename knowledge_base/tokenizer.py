@@ -87,6 +87,7 @@ class DomainTokenizer:
         self._jieba = jieba.Tokenizer()
         logging.getLogger("jieba").setLevel(logging.WARNING)
         self._jieba.initialize()
+        self._short_words: frozenset[str] | None = None
         for word in (*DOMAIN_WORDS, *_SYNONYM_CANON, *extra_words):
             if len(word) > 1 and not word.isascii():
                 self._jieba.add_word(word, freq=20000)
@@ -99,6 +100,13 @@ class DomainTokenizer:
                 if word.strip() and word not in _STOP_WORDS:
                     out.append(word)
         return out
+
+    def short_words(self) -> frozenset[str]:
+        """Chinese words of two to four characters in the tokenizer's dictionary (the spelling lexicon)."""
+        if self._short_words is None:
+            freq = self._jieba.FREQ
+            self._short_words = frozenset(w for w, f in freq.items() if f > 0 and 2 <= len(w) <= 4 and not w.isascii())
+        return self._short_words
 
     def terms(self, text: str) -> list[str]:
         """Words plus synonym canonical tokens: the word channel's analyser."""

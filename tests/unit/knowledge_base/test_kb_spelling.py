@@ -1,0 +1,50 @@
+"""Query rewriting: homophone typo correction, English glosses, acknowledgements, whole-token ASCII topics."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge_base import Matcher, normalize_text
+from knowledge_base.lexicon import has_term, topics_in
+from knowledge_base.spelling import HomophoneCorrector, english_glosses
+
+
+@pytest.fixture(scope="module")
+def corrector() -> HomophoneCorrector:
+    return HomophoneCorrector(["轮播图", "置顶", "审核", "下载附件"], ["审核", "下载", "附件", "发布", "新闻"])
+
+
+@pytest.mark.parametrize(
+    ("typo", "fixed"), [("轮博图怎么换", "轮播图怎么换"), ("文章至顶", "文章置顶"), ("附件下栽不了", "附件下载不了")]
+)
+def test_homophone_typos_are_corrected(corrector: HomophoneCorrector, typo: str, fixed: str) -> None:
+    assert corrector.correct(typo) == fixed
+
+
+def test_real_words_and_particles_are_left_alone(corrector: HomophoneCorrector) -> None:
+    assert corrector.correct("发布了新闻") == "发布了新闻"
+
+
+def test_english_words_get_chinese_glosses() -> None:
+    assert english_glosses("后台怎么login password忘了") == "登录 密码"
+    assert english_glosses("没有英文") == ""
+
+
+def test_ascii_topic_words_match_whole_tokens_only() -> None:
+    assert not has_term("upload图片失败", "oa")
+    assert has_term("oa系统登不上", "oa")
+    assert topics_in("upload图片一直failed") == ()
+
+
+@pytest.mark.parametrize("text", ["收到，谢谢老师👍", "好的 收到", "[表情][表情]"])
+def test_acknowledgements_normalise_to_empty(text: str) -> None:
+    assert normalize_text(text) == ""
+
+
+def test_acknowledgement_words_inside_a_question_stay() -> None:
+    assert normalize_text("收到漏洞通报怎么办") == "收到漏洞通报怎么办"
+
+
+def test_starter_kb_handles_a_homophone_typo(starter_matcher: Matcher) -> None:
+    result = starter_matcher.match("首页轮博图怎么换")
+    assert result.candidates[0].article_id == "media.slides"
