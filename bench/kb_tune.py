@@ -5,7 +5,9 @@ Usage: python bench/kb_tune.py [--kb ../shared/kb-eval/kb.yaml] [--queries ../sh
 Thresholds are chosen by k-fold cross-validation on dev: for every fold the best policy on the other folds is
 scored on the held fold; the report shows each fold's choice, the cross-validated overall, and the policy that
 the folds agree on most (prefer it to the single best full-dev policy). ``--weights`` also grid-searches the
-retrieval weights for top-1. Copy the settings into RetrievalWeights/DecisionPolicy by hand.
+retrieval weights for top-1; ``--rerank`` cross-validates the re-ranking feature weights for top-1 (per fold the
+median of the grid points tied for the best training top-1). Copy the settings into RetrievalWeights,
+FITTED_RERANK and DecisionPolicy by hand.
 """
 
 from __future__ import annotations
@@ -24,9 +26,12 @@ from knowledge_base.loader import load_articles  # noqa: E402
 from knowledge_base.matcher import Matcher  # noqa: E402
 from knowledge_base.normalize import normalize_text  # noqa: E402
 from knowledge_base.pad import pad_articles  # noqa: E402
+from knowledge_base.rerank import RerankWeights  # noqa: E402
 from knowledge_base.retrieval import RetrievalWeights  # noqa: E402
 
-Row = tuple[LabelledQuery, str, list[tuple[str, float, tuple[str, ...]]], float]
+FeatureRow = tuple[str, list[tuple[str, float, tuple[float, ...]]]]
+
+Row = tuple[LabelledQuery, str, list[tuple[str, float, tuple[str, ...]]], float, tuple[str, ...]]
 
 
 def rank_all(matcher: Matcher, queries: list[LabelledQuery]) -> list[Row]:
@@ -36,13 +41,15 @@ def rank_all(matcher: Matcher, queries: list[LabelledQuery]) -> list[Row]:
         norm = matcher.retriever.rewrite(normalize_text(q.query))
         ranked = matcher.rank(norm, 5)
         cover = matcher.retriever.coverage(norm, ranked[0].index) if ranked else 0.0
-        rows.append((q, norm, [(matcher.articles[r.index].article_id, r.score, r.topics) for r in ranked], cover))
+        unknown = matcher.retriever.unknown_names(normalize_text(q.query))
+        cands = [(matcher.articles[r.index].article_id, r.score, r.topics) for r in ranked]
+        rows.append((q, norm, cands, cover, unknown))
     return rows
 
 
 def top1(rows: list[Row]) -> tuple[float, float]:
     """Top-1 and MRR@5 over in-scope rows."""
-    inscope = [(q, c) for q, _, c, _ in rows if q.label]
+    inscope = [(q, c) for q, _, c, _, _ in rows if q.label]
     hit = sum(1 for q, c in inscope if c and c[0][0] == q.label)
     mrr = sum(next((1 / (i + 1) for i, (a, _, _) in enumerate(c) if a == q.label), 0) for q, c in inscope)
     return hit / len(inscope), mrr / len(inscope)
@@ -51,11 +58,11 @@ def top1(rows: list[Row]) -> tuple[float, float]:
 def overall(rows: list[Row], policy: DecisionPolicy) -> tuple[float, float, float]:
     """Overall accuracy, no-match precision and recall of ``policy`` on ranked rows."""
     right = said = true_none = 0
-    n_out = sum(1 for q, _, _, _ in rows if q.label is None)
-    for q, norm, cands, cover in rows:
+    n_out = sum(1 for q, _, _, _, _ in rows if q.label is None)
+    for q, norm, cands, cover, unknown in rows:
         s1 = cands[0][1] if cands else 0.0
         s2 = cands[1][1] if len(cands) > 1 else 0.0
-        decision, _ = decide(norm, s1, s2, policy, coverage=cover)
+        decision, _ = decide(norm, s1, s2, policy, coverage=cover, unknown_names=unknown)
         if decision is Decision.NO_MATCH:
             said += 1
             true_none += q.label is None
@@ -126,6 +133,52 @@ def tune_weights(articles: list, queries: list[LabelledQuery]) -> RetrievalWeigh
     return best[0][2]
 
 
+def feature_rows(matcher: Matcher, queries: list[LabelledQuery]) -> list[FeatureRow]:
+    """For every in-scope query: label and the top-10 first-stage candidates with their re-ranking features."""
+    retriever, rows = matcher.retriever, []
+    retriever.reranker.weights = RerankWeights()  # first stage only
+    for q in (q for q in queries if q.label):
+        norm = retriever.rewrite(normalize_text(q.query))
+        view = retriever.reranker.prepare(norm)
+        cands = [(matcher.articles[r.index].article_id, r.score, retriever.reranker.features(view, r.index))
+                 for r in matcher.rank(norm, 10)]
+        rows.append((q.label, cands))
+    return rows
+
+
+def rerank_top1(rows: list[FeatureRow], weights: tuple[float, ...]) -> float:
+    """Top-1 after adding the weighted features to the first-stage scores."""
+    hit = 0
+    for label, cands in rows:
+        if cands:
+            best = max(cands, key=lambda c: c[1] + sum(w * f for w, f in zip(weights, c[2])))
+            hit += best[0] == label
+    return hit / len(rows)
+
+
+def fit_rerank(rows: list[FeatureRow]) -> tuple[float, ...]:
+    """Median, per feature, of the grid points tied for the best top-1 on ``rows``."""
+    grid = list(itertools.product((0, .1, .2, .3, .4, .5), (0, .1, .2, .3, .4), (0, .05, .1, .2), (0, .03, .06, .1, .15)))
+    scored = [(rerank_top1(rows, w), w) for w in grid]
+    best = max(score for score, _ in scored)
+    tied = sorted(w for score, w in scored if score >= best - 1e-9)
+    return tuple(sorted(w[i] for w in tied)[(len(tied) - 1) // 2] for i in range(4))
+
+
+def cross_validate_rerank(rows: list[FeatureRow], folds: int) -> None:
+    """Print each fold's fitted weights and held-fold top-1 (with and without re-ranking)."""
+    held = base = 0.0
+    for k in range(folds):
+        train = [r for i, r in enumerate(rows) if i % folds != k]
+        test = [r for i, r in enumerate(rows) if i % folds == k]
+        weights = fit_rerank(train)
+        held += rerank_top1(test, weights) * len(test)
+        base += rerank_top1(test, (0, 0, 0, 0)) * len(test)
+        print(json.dumps({"fold": k, "weights": weights, "held_top1": round(rerank_top1(test, weights), 4)}))
+    print(json.dumps({"cv_top1": round(held / len(rows), 4), "first_stage_top1": round(base / len(rows), 4),
+                      "full_dev_weights (head, title, keyword, action)": fit_rerank(rows)}))
+
+
 def main() -> None:
     """Optionally grid-search weights for top-1, then cross-validate the decision thresholds."""
     parser = argparse.ArgumentParser()
@@ -134,10 +187,14 @@ def main() -> None:
     parser.add_argument("--weights", action="store_true")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--pad", type=int, default=0)
+    parser.add_argument("--rerank", action="store_true")
     args = parser.parse_args()
     articles, queries = load_articles(args.kb), load_queries(args.queries)
     if args.pad:
         articles = pad_articles(articles, args.pad)
+    if args.rerank:
+        cross_validate_rerank(feature_rows(Matcher(articles), queries), args.folds)
+        return
     weights = tune_weights(articles, queries) if args.weights else RetrievalWeights()
     rows = rank_all(Matcher(articles, weights=weights), queries)
     print(json.dumps({"top1_mrr5": top1(rows), "current": overall(rows, DecisionPolicy())}))

@@ -6,7 +6,8 @@ something else that merely shares generic words (部门, 申请, 下载) with it
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 
 from knowledge_base.tokenizer import DomainTokenizer, synonym_terms
 
@@ -40,3 +41,31 @@ class CoverageScorer:
                 text_synonyms = text_synonyms if text_synonyms is not None else set(synonym_terms(text))
                 covered += weight if any(term in text_synonyms for term in canon) else 0.0
         return covered / total if total else 1.0
+
+
+# English function words of mixed-language questions; they name nothing.
+_ENGLISH_FUNCTION_WORDS = frozenset(
+    "a an the to of in on at for and or is are be can how what why where when which who do does not no my our "
+    "your it this that with from by i we you he she they me us please help hi hello ok".split()
+)
+_ASCII_NAME = re.compile(r"[a-z]{2,}")
+
+
+class NameVocabulary:
+    """The Latin-letter names (products, systems, file types) the knowledge base itself mentions.
+
+    A question naming a product the KB never mentions (gitlab, office, matlab…) is about something this desk does
+    not document, however many generic words (账号, 下载, 申请) it shares with an article.
+    """
+
+    def __init__(self, texts: Iterable[str], known: Iterable[str] = ()) -> None:
+        """``texts``: normalised article texts; ``known``: extra names understood anyway (glosses, synonyms)."""
+        names: set[str] = set(known)
+        for text in texts:
+            names.update(_ASCII_NAME.findall(text))
+        self._names = frozenset(names)
+
+    def unknown(self, query: str) -> tuple[str, ...]:
+        """Latin-letter words of ``query`` that the KB never mentions (function words excepted)."""
+        found = (w for w in _ASCII_NAME.findall(query) if w not in _ENGLISH_FUNCTION_WORDS)
+        return tuple(dict.fromkeys(w for w in found if w not in self._names))

@@ -51,10 +51,17 @@ def scope_signal(query: str) -> ScopeSignal:
 
 
 def decide(
-    query: str, top: float, second: float, policy: DecisionPolicy, *, coverage: float = 1.0
+    query: str,
+    top: float,
+    second: float,
+    policy: DecisionPolicy,
+    *,
+    coverage: float = 1.0,
+    unknown_names: tuple[str, ...] = (),
 ) -> tuple[Decision, str]:
     """Decide from the top-1/top-2 fused scores, the scope of ``query`` and the top article's key-concept
-    ``coverage`` of the question; return the reason too.
+    ``coverage`` of the question and the Latin-letter ``unknown_names`` it uses that the KB never mentions;
+    return the reason too.
 
     The scope gate is strict: a question naming another campus system and no website-cluster word is
     routed to a person even when some article scores well, because this desk only owns the website cluster.
@@ -67,6 +74,9 @@ def decide(
     if policy.use_scope_gate and scope.out_topics and not scope.strong:
         topics = "、".join(scope.out_topics)
         return Decision.NO_MATCH, f"问题属于{topics}，不是网站群的业务 (out-of-scope system)"
+    if policy.use_scope_gate and unknown_names and not scope.strong:
+        names = "、".join(unknown_names)
+        return Decision.NO_MATCH, f"问题涉及知识库没有的系统或软件（{names}），不是网站群的业务 (unknown name)"
     unscoped = policy.use_scope_gate and not scope.in_domain
     if unscoped and coverage < policy.coverage_min_unscoped:
         return Decision.NO_MATCH, f"问题的关键词不在最相近的文章中 (覆盖率 {coverage:.2f})，转人工 (low coverage)"

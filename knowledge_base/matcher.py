@@ -78,7 +78,8 @@ class Matcher:
         top = ranked[0].score if ranked else 0.0
         second = ranked[1].score if len(ranked) > 1 else 0.0
         coverage = self.retriever.coverage(rewritten, ranked[0].index) if ranked else 0.0
-        decision, reason = decide(rewritten, top, second, self.policy, coverage=coverage)
+        unknown = self.retriever.unknown_names(normalized)
+        decision, reason = decide(rewritten, top, second, self.policy, coverage=coverage, unknown_names=unknown)
         candidates = tuple(
             Candidate(self.articles[r.index].article_id, self.articles[r.index].title, round(r.score, 4))
             for r in ranked[:CANDIDATES_SHOWN]

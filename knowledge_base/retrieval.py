@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from rapidfuzz import fuzz
 
 from knowledge_base.article import Article
-from knowledge_base.coverage import CoverageScorer
-from knowledge_base.lexicon import foreign_topics, topics_in
+from knowledge_base.coverage import CoverageScorer, NameVocabulary
+from knowledge_base.lexicon import ENGLISH_GLOSSES, SYNONYM_GROUPS, foreign_topics, topics_in
 from knowledge_base.normalize import normalize_field
+from knowledge_base.rerank import Reranker, RerankWeights
 from knowledge_base.spelling import HomophoneCorrector, english_glosses
 from knowledge_base.tfidf import FloatArray, TfidfIndex, top_indices, weighted_counts
-from knowledge_base.tokenizer import DomainTokenizer, char_bigrams, char_grams, pinyin_grams, shared_tokenizer
+from knowledge_base.tokenizer import (
+    DomainTokenizer,
+    char_bigrams,
+    char_grams,
+    pinyin_grams,
+    shared_tokenizer,
+    synonym_terms,
+)
 
 Analyser = Callable[[str], list[str]]
 
@@ -36,6 +44,10 @@ class RetrievalWeights:
     topic_penalty: float = 0.7
     pool: int = 30
     rescore: int = 5
+
+
+# Re-ranking weights fitted on the dev split with 5-fold cross-validation (bench/kb_tune.py --rerank).
+FITTED_RERANK = RerankWeights(head=0.4, title=0.2, keyword=0.05, action=0.06)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +78,7 @@ class Retriever:
         articles: Sequence[Article],
         weights: RetrievalWeights | None = None,
         tokenizer: DomainTokenizer | None = None,
+        rerank: RerankWeights | None = None,
     ) -> None:
         """Build the channel indexes over title, keywords/synonyms, similar questions and answer."""
         self.weights = weights or RetrievalWeights()
@@ -77,6 +90,10 @@ class Retriever:
         self._pinyin = self._build(pinyin_grams, answer_analyser=None)
         full_texts = [" ".join((f.title, *f.terms, *f.questions, f.answer)) for f in self._fields]
         self._coverage = CoverageScorer(full_texts, self._word.idf, self.tokenizer)
+        lexicon_names = (*ENGLISH_GLOSSES, *(w for group in SYNONYM_GROUPS for w in group))
+        self._names = NameVocabulary(full_texts, lexicon_names)
+        heads = [(f.title, f.terms) for f in self._fields]
+        self.reranker = Reranker(heads, self._word.idf, self.tokenizer, rerank or FITTED_RERANK)
         self._speller = HomophoneCorrector(
             (t for f in self._fields for t in (f.title, *f.terms, *f.questions)),
             self.tokenizer.short_words(),
@@ -113,12 +130,17 @@ class Retriever:
         """IDF-weighted share of the query's content words that article ``index`` covers (0–1)."""
         return self._coverage.coverage(query, index)
 
+    def unknown_names(self, query: str) -> tuple[str, ...]:
+        """Latin-letter names in ``query`` (gitlab, office…) that no article and no lexicon entry mentions."""
+        return self._names.unknown(query)
+
     def rank(self, query: str, limit: int = 5) -> list[Ranked]:
         """Top ``limit`` articles for the normalised ``query``, best first."""
         w = self.weights
         fused: FloatArray = np.zeros(len(self._fields), dtype=np.float32)
         self._char.accumulate(char_grams(query), fused, w.char)
-        self._word.accumulate(self.tokenizer.terms(query), fused, w.word)
+        words = self.tokenizer.words(query)
+        self._word.accumulate(words + synonym_terms(query), fused, w.word)
         self._pinyin.accumulate(pinyin_grams(query), fused, w.pinyin)
         fused = self._penalise_foreign(fused, topics_in(query))
         ranked = []
@@ -127,7 +149,18 @@ class Retriever:
             fz = self._fuzzy(query, fields) if position < w.rescore else 0.0
             ranked.append(Ranked(i, float(fused[i]) + w.fuzzy * fz, float(fused[i]), fz, fields.topics))
         ranked.sort(key=lambda r: (-r.score, r.index))
-        return ranked[:limit]
+        return self._rerank(query, words, ranked)[:limit]
+
+    def _rerank(self, query: str, words: list[str], ranked: list[Ranked]) -> list[Ranked]:
+        """Add the field-aware re-ranking bonus to the first ``depth`` candidates and re-sort them."""
+        rr = self.reranker
+        if not rr.weights.active or not ranked:
+            return ranked
+        view = rr.prepare(query, words)
+        depth = rr.weights.depth
+        head = [replace(r, score=r.score + rr.bonus(rr.features(view, r.index))) for r in ranked[:depth]]
+        head.sort(key=lambda r: (-r.score, r.index))
+        return head + ranked[depth:]
 
     def _penalise_foreign(self, fused: FloatArray, query_topics: tuple[str, ...]) -> FloatArray:
         """Down-weight articles about another campus system that the question does not name."""
