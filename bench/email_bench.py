@@ -1,6 +1,8 @@
 """Email ingest throughput: N mixed mails from a real Dovecot through the receiver, beside a bare fetch.
 
-Usage: python bench/email_bench.py [--mails 1000] [--postgres]
+Usage: python bench/email_bench.py [--mails 1000] [--postgres URL]
+Runs on SQLite, and on PostgreSQL too when an admin URL is given (default: DESK_TEST_POSTGRES_URL;
+``--postgres ""`` skips it), each with a fresh Dovecot mailbox and a fresh database.
 Needs the dovecot binary (apt-get install dovecot-imapd). Prints one JSON object; never fails on
 timing. "bare_fetch" is aioimaplib alone (UID FETCH in the receiver's batch size, no parsing, no
 database); "ingest" is the whole channel: fetch, store raw, parse, intake (incident, ack in the
@@ -112,7 +114,8 @@ async def ingest(dovecot: Dovecot, db_url: str, workdir: Path) -> dict[str, obje
             "states": states, "outbox": outbox}
 
 
-async def main(count: int, use_postgres: bool) -> dict[str, object]:
+async def one_backend(count: int, kind: str, pg_admin: str | None) -> dict[str, object]:
+    """A fresh mailbox of ``count`` mails, a bare fetch of it, then the channel on ``kind``."""
     root = Path(tempfile.mkdtemp(prefix="sitedesk-bench-"))
     root.chmod(0o755)  # Dovecot's own users must traverse it
     dovecot = Dovecot(root / "dovecot")
@@ -122,23 +125,29 @@ async def main(count: int, use_postgres: bool) -> dict[str, object]:
     dovecot.start()
     try:
         fetch = await bare_fetch(dovecot.port, batch=20)
-        kind = "postgresql" if use_postgres else "sqlite"
-        async with fresh_database(kind, root, postgres_url_from_env()) as engine:
+        async with fresh_database(kind, root, pg_admin) as engine:
             url = engine.url.render_as_string(hide_password=False)
             await engine.dispose()
             result = await ingest(dovecot, url, root)
     finally:
         dovecot.stop()
         shutil.rmtree(root, ignore_errors=True)
-    return {"benchmark": "email_ingest", "database": make_url(url).get_backend_name(),
-            "kinds": list(KINDS), "bare_fetch": fetch, "ingest": result,
-            "ingest_vs_bare": round(float(result["mails_per_s"]) / fetch["mails_per_s"], 3),
+    return {"database": make_url(url).get_backend_name(), "bare_fetch": fetch, "ingest": result,
+            "ingest_vs_bare": round(float(result["mails_per_s"]) / fetch["mails_per_s"], 3)}
+
+
+async def main(count: int, pg_admin: str | None) -> dict[str, object]:
+    runs = [await one_backend(count, kind, pg_admin)
+            for kind in ["sqlite"] + (["postgresql"] if pg_admin else [])]
+    return {"benchmark": "email_ingest", "mails": count, "kinds": list(KINDS), "runs": runs,
             "machine": machine()}
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--mails", type=int, default=1000)
-    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--postgres", default=postgres_url_from_env(),
+                        help="PostgreSQL admin URL (a scratch database is created and dropped)")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(main(args.mails, args.postgres)), ensure_ascii=False, indent=2))
+    print(json.dumps(asyncio.run(main(args.mails, args.postgres or None)), ensure_ascii=False,
+                     indent=2))

@@ -11,7 +11,7 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.channels.base import ChannelRegistry
-from bot.channels.email_service import Stop, start_email_channel
+from bot.channels.email_service import Stop, quarantine_count, start_email_channel
 from bot.channels.qq_service import configure_qq_channel
 from bot.domain.duty_calendar import DutyCalendar
 from bot.domain.incident import Category
@@ -85,7 +85,7 @@ def build_runtime(settings: Settings, *, clock: Clock = system_clock,
                          clock=clock, renderer=renderer, recipients=recipients,
                          batch=settings.escalation.sweep_batch)
     digest = DigestService(session_factory=session_factory, calendar=calendar, clock=clock,
-                           renderer=renderer, recipients=recipients)
+                           renderer=renderer, recipients=recipients, quarantined=quarantine_count)
     intake.rules = rules
     actions = IncidentActions(session_factory=session_factory, policy=policy, clock=clock,
                               renderer=renderer, rules=rules, escalator=sweep.escalate_now)
@@ -112,7 +112,9 @@ def _load_knowledge(settings: Settings, session_factory: async_sessionmaker[Asyn
                     clock: Clock) -> KnowledgeService | None:
     path = settings.knowledge.articles_dir
     try:
-        return KnowledgeService.from_path(path, session_factory, clock)
+        return KnowledgeService.from_path(
+            path, session_factory, clock,
+            outcome_window=settings.knowledge.outcome_window.amount)
     except (OSError, KnowledgeBaseError) as err:
         logger.error("knowledge base not loaded from %s: %s; questions open incidents", path, err)
         return None

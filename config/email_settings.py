@@ -52,13 +52,13 @@ class EmailSettings(BaseModel):
     from_name: str = "网站群服务台"
     # -- identity, loops, limits -------------------------------------------------------
     own_addresses: list[str] = []
-    staff_notify: list[str] = []
     message_id_domain: str = ""
     message_id_secret: SecretStr = SecretStr("")
     rate_window: Duration = parse_duration("1h")
     rate_per_recipient: int = 20
     rate_per_incident: int = 10
     max_attachment_mb: int = 20
+    max_processing_failures: int = 5
 
     _durations = field_validator("poll_interval", "idle_timeout", "command_timeout",
                                  "max_backoff", "smtp_timeout", "rate_window",
@@ -71,14 +71,15 @@ class EmailSettings(BaseModel):
             raise ValueError("端口应在 1–65535 之间")
         return value
 
-    @field_validator("rate_per_recipient", "rate_per_incident", "max_attachment_mb")
+    @field_validator("rate_per_recipient", "rate_per_incident", "max_attachment_mb",
+                     "max_processing_failures")
     @classmethod
     def _positive(cls, value: int) -> int:
         if value < 1:
             raise ValueError("必须是正整数")
         return value
 
-    @field_validator("own_addresses", "staff_notify")
+    @field_validator("own_addresses")
     @classmethod
     def _addresses(cls, value: list[str]) -> list[str]:
         return [item.strip().lower() for item in value if item.strip()]

@@ -183,8 +183,9 @@ class KnowledgeSettings(_Section):
 
     articles_dir: Path = Path("knowledge_base/articles")
     reload_interval: Duration = parse_duration("60s")
+    outcome_window: Duration = parse_duration("30m")
 
-    _durations = field_validator("reload_interval", mode="before")(_duration)
+    _durations = field_validator("reload_interval", "outcome_window", mode="before")(_duration)
 
 
 class LoggingSettings(_Section):

@@ -131,17 +131,33 @@ class MailRepository:
         row.incident_number = incident_number or row.incident_number
         if state not in PENDING_STATES:
             row.processed_at = now
+        await self._session.flush()
+
+    async def begin_attempt(self, mail_id: int) -> int:
+        """Count one more processing attempt (committed before the work); the new count.
+
+        ``attempts`` counts attempts since the mail was stored or last requeued: every one
+        that failed and every one a crash cut short, so a mail that always fails is noticed.
+        """
+        row = await self._row(mail_id)
         row.attempts += 1
+        await self._session.flush()
+        return row.attempts
+
+    async def note_failure(self, mail_id: int, error: str) -> None:
+        """Record why an attempt failed; the state stays as it is (still pending)."""
+        row = await self._row(mail_id)
+        row.error = error[:4000]
         await self._session.flush()
 
     async def requeue(self, mail_id: int) -> None:
-        """Put a quarantined or dropped mail back to be processed again."""
+        """Put a quarantined or dropped mail back to be processed again, with fresh attempts."""
         row = await self._row(mail_id)
-        row.state, row.processed_at = MailState.STORED.value, None
+        row.state, row.processed_at, row.attempts = MailState.STORED.value, None, 0
         await self._session.flush()
 
     async def quarantined(self, *, limit: int = 100) -> list[StoredMail]:
-        """Mails that could not be parsed, newest first, for the desk to look at."""
+        """Mails that could not be parsed or kept failing, newest first, for the desk."""
         stmt = (select(MailRow).where(MailRow.state == MailState.QUARANTINED.value)
                 .order_by(MailRow.id.desc()).limit(limit))
         return [_to_mail(r) for r in (await self._session.execute(stmt)).scalars()]

@@ -89,7 +89,8 @@ def mail_to_inbound(parsed: ParsedEmail, *, mail: StoredMail, identity: MailIden
         text=_text(parsed, replying=bool(keys or parsed.incident_tags)),
         received_at=mail.received_at, subject=parsed.subject or None,
         attachments=attachments, raw=mail.raw, incident_number=number, thread_keys=keys,
-        automated=parsed.is_automated or not parsed.from_address)
+        automated=parsed.is_automated or not parsed.from_address,
+        no_ack=parsed.no_ack_reason is not None)
 
 
 def _text(parsed: ParsedEmail, *, replying: bool) -> str:
@@ -124,6 +125,8 @@ class EmailIntake:
     identity: MailIdentity
     clock: Callable[[], datetime]
     files: FileStore | None = None
+    #: Failed (or crash-interrupted) processing attempts before a mail goes to the quarantine.
+    max_failures: int = 5
 
     async def store(self, raw: bytes, *, mailbox: str, uidvalidity: int | None,
                     uid: int | None) -> StoredMail:
@@ -159,18 +162,59 @@ class EmailIntake:
         return len(pending)
 
     async def reprocess(self, mail_id: int) -> MailState:
-        """Process a quarantined (or any) stored mail again, e.g. after a parser fix."""
+        """Process a quarantined (or any) stored mail again, e.g. after a fix.
+
+        One attempt: if it fails again the mail goes straight back to the quarantine with
+        the new error, and the desk sees the state rather than an exception.
+        """
         async with UnitOfWork(self.session_factory) as uow:
             await uow.mail.requeue(mail_id)
             await uow.commit()
-        return await self.process(mail_id)
+        return await self._attempt(mail_id, budget=1)
 
     async def process(self, mail_id: int) -> MailState:
-        """Take one stored mail through to the ledger; a no-op when already done."""
+        """Take one stored mail through to the ledger; a no-op when already done.
+
+        A failure is recorded on the mail and raised (the receiver backs off and retries);
+        the ``max_failures``-th failure moves the mail to the quarantine instead, so one
+        mail that always fails (a database error, an intake bug) cannot block the mailbox.
+        """
+        return await self._attempt(mail_id, budget=self.max_failures)
+
+    async def _attempt(self, mail_id: int, *, budget: int) -> MailState:
         async with UnitOfWork(self.session_factory) as uow:
             mail = await uow.mail.get(mail_id)
-        if mail.state not in (MailState.STORED, MailState.RELAYING):
-            return mail.state
+            if mail.state not in (MailState.STORED, MailState.RELAYING):
+                return mail.state
+            attempt = mail.attempts + 1
+            if attempt <= budget:
+                await uow.mail.begin_attempt(mail_id)
+                await uow.commit()
+        if attempt > budget:  # the earlier attempts failed, or a crash cut them short
+            return await self._give_up(mail, (
+                f"processing did not finish in {mail.attempts} attempts; last error: "
+                f"{mail.error or 'none recorded (the process stopped mid-way)'}"))
+        try:
+            return await self._process(mail)
+        except Exception as err:  # noqa: BLE001 - recorded on the mail; re-raised below
+            error = f"{type(err).__name__}: {err}"
+            if attempt >= budget:
+                logger.exception("mail processing failed mail=%s attempt=%d/%d: quarantined",
+                                 mail.id, attempt, budget)
+                return await self._give_up(mail, error)
+            async with UnitOfWork(self.session_factory) as uow:
+                await uow.mail.note_failure(mail.id, error)
+                await uow.commit()
+            logger.warning("mail processing failed mail=%s attempt=%d/%d error=%s", mail.id,
+                           attempt, budget, error[:200])
+            raise
+
+    async def _give_up(self, mail: StoredMail, error: str) -> MailState:
+        await self._settle(mail, MailState.QUARANTINED, reason="processing-failed", error=error)
+        logger.error("mail quarantined after failed processing mail=%s", mail.id)
+        return MailState.QUARANTINED
+
+    async def _process(self, mail: StoredMail) -> MailState:
         parsed = await self._parse(mail)
         if parsed is None:
             return MailState.QUARANTINED
@@ -185,7 +229,8 @@ class EmailIntake:
                                   attachments=self._save_attachments(parsed, mail))
         result = await self.on_message(inbound)
         reason = result.skipped_reason or (
-            f"automated:{parsed.automated_reason}" if inbound.automated else None)
+            f"automated:{parsed.automated_reason}" if inbound.automated
+            else f"no-ack:{parsed.no_ack_reason}" if inbound.no_ack else None)
         await self._settle(mail, MailState.PROCESSED, reason=reason,
                            number=result.incident_number, parsed=parsed)
         logger.info("mail processed mail=%s incident=%s from=%s automated=%s", mail.id,

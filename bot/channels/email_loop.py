@@ -140,6 +140,48 @@ def classify_automated(data: LoopInput, *, own_domains: Collection[str] = ()) ->
     return tuple(dict.fromkeys(reasons))
 
 
+# X-Auto-Response-Suppress values ([MS-OXCMAIL] §2.2.3.2.14) that cover an acknowledgement:
+# All, AutoReply and OOF. DR, NDR, RN and NRN are about delivery and read receipts only.
+_SUPPRESS_ACK = frozenset({"all", "autoreply", "oof"})
+# Reasons that only say the mail came through a list or bulk path, not that a machine wrote it.
+_LIST_ONLY = frozenset({"precedence", "list-header"})
+
+
+def declared_human(headers: Headers) -> bool:
+    """``Auto-Submitted: no`` (RFC 3834 §5: the sender says a person originated it)."""
+    value = (_first(headers, "auto-submitted") or "").split(";")[0].split("(")[0]
+    return value.strip().lower() == "no"
+
+
+def suppresses_ack(value: str | None) -> bool:
+    """Whether an ``X-Auto-Response-Suppress`` value asks for no automatic reply."""
+    tokens = {t.strip().lower() for t in re.split(r"[,;\s]+", value or "") if t.strip()}
+    return bool(tokens & _SUPPRESS_ACK)
+
+
+def ack_policy(headers: Headers, reasons: Sequence[str]) -> tuple[tuple[str, ...], str | None]:
+    """Split the classifier's reasons into (what makes the mail automated, why a mail that a
+    person wrote still gets no acknowledgement), notes §3.5/§3.6:
+
+    * ``X-Auto-Response-Suppress`` with All, AutoReply or OOF: a person's mail (Outlook sets it
+      on ordinary mail, sisimai#491); it opens an incident, but we send no acknowledgement.
+    * ``Auto-Submitted: no`` with only list/bulk signals (``Precedence: bulk|list|junk``,
+      ``List-*``): a person's mail sent through a list or a bulk path; it opens an incident,
+      without an acknowledgement (RFC 3834 §2: do not answer list or bulk mail). Without the
+      explicit ``no`` such mail stays automated (newsletters open nothing); ``Precedence:
+      auto_reply`` or any other signal (bounce, system sender, ...) also keeps it automated.
+    """
+    if not reasons:
+        suppress = _first(headers, "x-auto-response-suppress")
+        return (), ("auto-response-suppress" if suppresses_ack(suppress) else None)
+    precedence = {(_first(headers, name) or "").strip().lower()
+                  for name in ("precedence", "x-precedence")}
+    if (declared_human(headers) and set(reasons) <= _LIST_ONLY
+            and not any(p.startswith("auto_reply") for p in precedence)):
+        return (), "list-mail:" + ",".join(reasons)
+    return tuple(reasons), None
+
+
 def _fields_of(part: Message) -> Iterator[tuple[str, str]]:
     payload = part.get_payload()
     blocks = payload if isinstance(payload, list) else []

@@ -25,6 +25,7 @@ from bot.channels.email_decode import (
 from bot.channels.email_html import find_meta_charset, html_to_text
 from bot.channels.email_loop import (
     LoopInput,
+    ack_policy,
     classify_automated,
     detect_bounce,
     detect_read_receipt,
@@ -97,6 +98,8 @@ class ParsedEmail:
     loop_marker: str | None
     incident_tags: tuple[str, ...]
     warnings: tuple[str, ...]
+    #: Why a person's mail gets no automatic acknowledgement (email_loop.ack_policy); None: ack.
+    no_ack_reason: str | None = None
 
 
 @dataclass
@@ -378,7 +381,7 @@ def _assemble(
         report_type=_report_type(message),
         message_id=message_id, loop_marker=_first(headers, loop_header.lower()),
         has_dsn_part=acc.has_dsn, has_mdn_part=acc.has_mdn)
-    reasons = classify_automated(loop, own_domains=own_domains)
+    reasons, no_ack_reason = ack_policy(headers, classify_automated(loop, own_domains=own_domains))
     is_bounce, is_receipt = detect_bounce(loop), detect_read_receipt(loop)
     original = find_original_message_id(message, full_text, message_id) if is_bounce or is_receipt else None
     references = extract_message_ids(" ".join(headers.get("references", [])))
@@ -396,4 +399,4 @@ def _assemble(
         original_message_id=original, is_automated=bool(reasons),
         automated_reason=reasons[0] if reasons else None, automated_reasons=reasons,
         loop_marker=loop.loop_marker, incident_tags=_tags(subject, tag_pattern),
-        warnings=tuple(dict.fromkeys(warnings)))
+        warnings=tuple(dict.fromkeys(warnings)), no_ack_reason=no_ack_reason)

@@ -60,7 +60,7 @@ def build_email_intake(runtime: Runtime) -> EmailIntake:
                             max_attachment_bytes=settings.max_attachment_mb * 1024 * 1024)
     return EmailIntake(session_factory=runtime.session_factory, on_message=runtime.intake.handle,
                        relay=runtime.actions.reply, identity=identity, clock=runtime.clock,
-                       files=runtime.files)
+                       files=runtime.files, max_failures=settings.max_processing_failures)
 
 
 async def start_email_channel(runtime: Runtime, *, checkpoint: Checkpoint | None = None
@@ -87,8 +87,13 @@ async def start_email_channel(runtime: Runtime, *, checkpoint: Checkpoint | None
     return stop
 
 
+async def quarantine_count(uow: UnitOfWork) -> int:
+    """How many stored mails are in the quarantine (the digest's count)."""
+    return (await uow.mail.count_by_state()).get(MailState.QUARANTINED.value, 0)
+
+
 async def quarantined_mails(runtime: Runtime, *, limit: int = 100) -> list[StoredMail]:
-    """Mails that could not be parsed, newest first (for the web console)."""
+    """Mails that could not be parsed or kept failing, newest first (for the web console)."""
     async with UnitOfWork(runtime.session_factory) as uow:
         return await uow.mail.quarantined(limit=limit)
 

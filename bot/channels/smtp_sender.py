@@ -14,7 +14,7 @@ import aiosmtplib
 
 from bot.channels.base import DeliveryReceipt, PermanentDeliveryError, TransientDeliveryError
 from bot.channels.email_compose import Sender, build_message, mask_address
-from bot.channels.email_ids import notice_number, own_message_id
+from bot.channels.email_ids import own_message_id
 from bot.domain.messages import ChannelKind, OutboundNotice
 
 logger = logging.getLogger(__name__)
@@ -102,7 +102,9 @@ class SmtpChannel:
         return DeliveryReceipt(self._clock(), message_id)
 
     def _number(self, notice: OutboundNotice) -> str | None:
-        return notice_number(notice.incident_number, notice.subject, notice.idempotency_key)
+        # The outbox stores the number with the notice (OutboxRow.incident_number); notices
+        # about no incident (the digest) have none.
+        return notice.incident_number or None
 
     def _check_recipient(self, recipient: str) -> None:
         if "@" not in recipient or any(ch in recipient for ch in "\r\n<>,; "):

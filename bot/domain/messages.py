@@ -99,6 +99,7 @@ class InboundMessage:
     incident_number: str | None = None
     thread_keys: tuple[str, ...] = ()
     automated: bool = False
+    no_ack: bool = False  # a person wrote it but asked for no automatic reply (still opens)
     category: str | None = None
     site: str | None = None
     urgency: str | None = None

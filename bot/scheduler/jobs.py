@@ -18,10 +18,13 @@ async def deliver_pending_job() -> None:
 
 
 async def reload_knowledge_job() -> None:
-    """Pick up edited FAQ articles without a restart."""
+    """Pick up edited FAQ articles without a restart, and settle answered questions' outcomes."""
     knowledge = get_runtime().knowledge
-    if knowledge is not None and knowledge.reload_if_changed():
+    if knowledge is None:
+        return
+    if knowledge.reload_if_changed():
         logger.info("knowledge base reloaded: %d articles", len(knowledge.kb.articles))
+    await knowledge.settle_outcomes()
 
 
 async def sweep_job() -> None:

@@ -183,7 +183,7 @@ class IntakeService:
             return texts.follow_up_received(incident)
         assert incident.id is not None
         ack = None
-        if msg.reply_to.kind in self.defaults.acknowledge_on:
+        if msg.reply_to.kind in self.defaults.acknowledge_on and not msg.no_ack:
             ack = self.renderer.notice(NoticeKind.ACKNOWLEDGEMENT, incident,
                                        key=f"ack:{incident.number}", address=msg.reply_to)
         if ack is not None:

@@ -131,7 +131,8 @@ async def create_incident(request: web.Request) -> web.Response:
     if form.errors:
         return reply({"error": "；".join(form.errors.values()), "fields": form.errors,
                       "status": 422}, 422)
-    msg = repair_to_inbound(form, channel=ChannelKind.API, received_at=ctx.runtime.clock())
+    msg = repair_to_inbound(form, channel=ChannelKind.API, received_at=ctx.runtime.clock(),
+                            email_enabled=ctx.runtime.settings.email.enabled)
     result = await ctx.runtime.intake.handle(msg)
     assert result.incident_number is not None
     view = await ctx.ledger.incident(result.incident_number)

@@ -13,7 +13,7 @@ from aiohttp import web
 from bot.domain.errors import DeskError, IllegalTransitionError, InvalidInputError, UnknownIncidentError
 from bot.domain.staff import PermissionDeniedError
 from bot.runtime import Runtime
-from bot.web import api, auth, console, console_tools, public
+from bot.web import api, auth, console, console_tools, knowledge_pages, public
 from bot.web.context import CTX, build_context, ctx_of, render, setup_filters
 from bot.web.health import SchedulerState, health_handler
 from bot.web.security import (
@@ -28,6 +28,7 @@ STATIC = WEB_ROOT / "static"
 
 # Handlers that check the CSRF token themselves, to re-render the form with what was typed.
 _SELF_CHECKED = frozenset({"/baoxiu", "/console/phone", "/login"})
+_SELF_CHECKED_PREFIX = "/console/kb/articles/"  # the article form keeps what was typed
 
 _HTTP_MESSAGES = {
     400: "请求格式不正确。", 403: "没有权限访问此页面。", 404: "页面不存在，请检查链接是否完整。",
@@ -86,7 +87,8 @@ async def csrf_middleware(request: web.Request, handler: web.RequestHandler
                           ) -> web.StreamResponse:
     """Every state-changing browser request must carry this browser's CSRF token."""
     if (request.method in ("POST", "PUT", "PATCH", "DELETE") and not _is_api(request)
-            and request.path not in _SELF_CHECKED):
+            and request.path not in _SELF_CHECKED
+            and not request.path.startswith(_SELF_CHECKED_PREFIX)):
         data = await request.post()
         submitted = str(data.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or "")
         if not csrf_valid(request, ctx_of(request).signer, submitted):
@@ -105,7 +107,7 @@ def create_app(runtime: Runtime, scheduler_state: SchedulerState) -> web.Applica
     setup_filters(env, runtime.settings.desk.zone())
     app.router.add_get("/healthz", health_handler(runtime, scheduler_state))
     app.router.add_static("/static", STATIC, append_version=False)
-    for module in (public, auth, console, console_tools, api):
+    for module in (public, auth, console, console_tools, knowledge_pages, api):
         module.add_routes(app)
     return app
 

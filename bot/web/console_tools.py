@@ -57,7 +57,8 @@ async def phone_submit(request: web.Request) -> web.Response:
         form.errors["form"] = "页面已过期，请确认内容后再次提交。"
     if form.errors:
         return _phone_response(request, form, severity, status=400)
-    msg = repair_to_inbound(form, channel=ChannelKind.PHONE, received_at=ctx.runtime.clock())
+    msg = repair_to_inbound(form, channel=ChannelKind.PHONE, received_at=ctx.runtime.clock(),
+                            email_enabled=ctx.runtime.settings.email.enabled)
     result = await ctx.runtime.intake.handle(msg)
     assert result.incident_number is not None
     if severity and result.created:

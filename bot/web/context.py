@@ -36,6 +36,8 @@ class WebContext:
     login_limiter: RateLimiter
     api_tokens: dict[str, Staff] = field(default_factory=dict)
     wall_clock: Any = time.time
+    # Logging of repair-form KB suggestions per client (suggestions themselves are not limited).
+    kb_log_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(60))
 
     @property
     def zone(self) -> ZoneInfo:

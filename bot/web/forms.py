@@ -147,9 +147,11 @@ def clean_filename(raw: str) -> str:
 
 
 def repair_to_inbound(form: RepairInput, *, channel: ChannelKind, received_at: datetime,
-                      attachments: Sequence[Attachment] = ()) -> InboundMessage:
-    """The intake message for a valid form: replies go by email when one was given."""
-    if form.email:
+                      attachments: Sequence[Attachment] = (),
+                      email_enabled: bool = True) -> InboundMessage:
+    """The intake message for a valid form: replies go by email when one was given and the
+    mailbox is configured (else they would wait for a channel that does not exist)."""
+    if form.email and email_enabled:
         reply_to = ReplyAddress(ChannelKind.EMAIL, form.email.strip().lower())
     elif channel is ChannelKind.PHONE:
         reply_to = ReplyAddress(ChannelKind.PHONE, form.phone)

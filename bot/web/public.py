@@ -14,6 +14,7 @@ from bot.domain.contact import Contact, IdentityKind
 from bot.domain.errors import DeskError
 from bot.domain.messages import Attachment, ChannelKind, InboundMessage, ReplyAddress, SenderIdentity
 from bot.services.ledger import IncidentView
+from bot.web import kb_outcome
 from bot.web.context import WebContext, ctx_of, render
 from bot.web.downloads import send_attachment
 from bot.web.forms import (
@@ -75,11 +76,14 @@ async def form_submit(request: web.Request) -> web.Response:
     now = ctx.runtime.clock()
     attachments = [_store(ctx, u.filename, u.content_type, u.data) for u in uploads]
     msg = repair_to_inbound(form, channel=ChannelKind.WEB, received_at=now,
-                            attachments=attachments)
+                            attachments=attachments,
+                            email_enabled=ctx.runtime.settings.email.enabled)
     result = await ctx.runtime.intake.handle(msg)
     assert result.incident_number is not None
     token = await ctx.ledger.tracking_token(result.incident_number)
-    raise web.HTTPSeeOther(f"/t/{token}?new=1")
+    redirect = web.HTTPSeeOther(f"/t/{token}?new=1")
+    await kb_outcome.link_report(request, ctx, result.incident_number, redirect)
+    raise redirect
 
 
 def _refusal(request: web.Request, ctx: WebContext, data: FormData) -> tuple[str | None, int]:
@@ -119,14 +123,18 @@ def _store(ctx: WebContext, filename: str, content_type: str, data: bytes) -> At
 
 async def kb_suggest(request: web.Request) -> web.Response:
     """Knowledge-base answers matching what the requester is typing (JSON)."""
-    knowledge = ctx_of(request).knowledge
+    ctx = ctx_of(request)
+    knowledge = ctx.knowledge
     text = request.query.get("q", "").strip()[:500]
     if knowledge is None or len(text) < 2:
         return web.json_response({"enabled": knowledge is not None, "items": []})
     pairs: Sequence[tuple[str, str]] = knowledge.suggest(text, 3)
     items = [{"title": str(title), "answer": str(answer)} for title, answer in pairs]
-    return web.json_response({"enabled": True, "items": items},
-                             dumps=lambda o: json.dumps(o, ensure_ascii=False))
+    response = web.json_response({"enabled": True, "items": items},
+                                 dumps=lambda o: json.dumps(o, ensure_ascii=False))
+    if items:
+        await kb_outcome.log_shown(request, ctx, text, response)
+    return response
 
 
 async def _view_or_404(request: web.Request) -> IncidentView:

@@ -35,11 +35,25 @@ def describe_event(event: TimelineEvent, zone: ZoneInfo) -> str:
     if kind is EventKind.ASSIGNED:
         return f"转交给 {data.get('to')}"
     if kind is EventKind.ESCALATED:
-        return f"升级到第 {data.get('level')} 级：{data.get('reason', '')}"
+        reason = str(data.get("reason", ""))
+        return f"升级到第 {data.get('level')} 级：{_REASONS.get(reason, reason)}"
     if kind is EventKind.NOTICE_QUEUED:
-        return f"已发出通知（{_label(ChannelKind, data.get('channel'))}）"
+        notice = str(data.get("notice", ""))
+        return (f"通知已排队发送（{_NOTICES.get(notice, notice)}，"
+                f"{_label(ChannelKind, data.get('channel'))}）")
+    if kind is EventKind.DELIVERY_UNCERTAIN:
+        return f"通知发送中断后已重发，对方可能收到两次（{_label(ChannelKind, data.get('channel'))}）"
     return _SIMPLE.get(kind, kind.value)
 
+
+# Rung names the sweep records (bot.domain.clocks.Step) and its other reasons.
+_REASONS = {"page": "紧急呼叫值班工程师", "warning": "即将超时，已提醒负责人",
+            "breach": "已超时，已通知服务经理", "second_line": "升级至二线并转交研发",
+            "plan_lapsed": "计划完成时间已过，已通知服务经理"}
+
+_NOTICES = {"acknowledgement": "受理回执", "progress": "进度通知", "feedback_form": "报修反馈单",
+            "confirmation_request": "请用户确认", "escalation": "升级提醒", "reply": "回复",
+            "digest": "日报", "handover": "转交研发", "plan_reminder": "计划提醒"}
 
 _SIMPLE = {
     EventKind.MESSAGE_RECEIVED: "收到用户补充信息",

@@ -97,3 +97,27 @@ def _automated_mails(ack_id: str, ack_raw: bytes) -> list[bytes]:
         "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
         f"Message-ID: <{ack_id}>\r\nSubject: ack\r\n\r\n--B--\r\n").encode()
     return [ooo, listed, bounce, ack_raw]
+
+
+async def test_mail_asking_for_no_auto_reply_opens_an_incident_silently(
+        make_runtime: RuntimeFactory, dovecot: Dovecot, smtp_sink: SmtpSink) -> None:
+    """Outlook's X-Auto-Response-Suppress and a person's bulk mail: incident, no ack mail."""
+    runtime = await make_runtime()
+    suppress, _ = make_mail("网站证书过期", "学院网站提示证书过期。",
+                            headers={"X-Auto-Response-Suppress": "OOF, AutoReply"})
+    bulk, _ = make_mail("各学院网站巡检问题汇总", "附巡检问题清单。", sender="wang.wu@school.edu.cn",
+                        headers={"Auto-Submitted": "no", "Precedence": "bulk"})
+    dovecot.deliver(suppress)
+    dovecot.deliver(bulk)
+    stop = await start_email_channel(runtime)
+    assert stop is not None
+    try:
+        await eventually(lambda: processed(runtime, 2), what="both mails processed")
+        assert (await runtime.delivery.deliver_pending()).sent == 0
+    finally:
+        await stop()
+    assert len(await incident_numbers(runtime)) == 2
+    assert [(m.state, m.reason) for m in await mails(runtime)] == [
+        (MailState.PROCESSED, "no-ack:auto-response-suppress"),
+        (MailState.PROCESSED, "no-ack:list-mail:precedence")]
+    assert smtp_sink.messages == [] and await outbox_count(runtime) == 0

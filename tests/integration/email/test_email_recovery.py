@@ -132,3 +132,42 @@ async def test_smtp_down_notices_go_out_once_it_is_back(
     assert (await delivery.deliver_pending()).sent == 0
     ids = [parse_sent(raw)["Message-ID"] for raw in smtp_sink.messages]
     assert len(ids) == 3 == len(set(ids))
+
+
+async def test_mail_that_keeps_failing_is_quarantined_and_the_mailbox_flows(
+        make_runtime: RuntimeFactory, dovecot: Dovecot) -> None:
+    """An intake bug on one mail: retried with backoff, then quarantined; the rest goes on."""
+    runtime = await make_runtime(MARK_MODE="move", MAX_PROCESSING_FAILURES="3")
+    intake = build_email_intake(runtime)
+    handle = intake.on_message
+
+    async def buggy(msg):  # type: ignore[no-untyped-def]
+        if "导致故障" in (msg.subject or ""):
+            raise RuntimeError("intake bug on this mail")
+        return await handle(msg)
+
+    intake.on_message = buggy
+    for subject in ("导致故障的邮件", "正常报修 1", "正常报修 2"):
+        raw, _ = make_mail(subject, "栏目页面打不开。")
+        dovecot.deliver(raw)
+    receiver = ImapReceiver(dataclasses.replace(
+        imap_config(runtime.settings.email), initial_backoff=timedelta(milliseconds=100)), intake)
+    task = asyncio.create_task(receiver.run())
+    try:
+        await eventually(lambda: processed(runtime, 3), timeout=30, what="mailbox flowing")
+        await eventually(lambda: _inbox_empty(dovecot), what="quarantined mail moved")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    rows = await mails(runtime)
+    assert [r.state for r in rows] == [MailState.QUARANTINED, MailState.PROCESSED,
+                                       MailState.PROCESSED]
+    assert rows[0].attempts == 3 and rows[0].reason == "processing-failed"
+    assert rows[0].error == "RuntimeError: intake bug on this mail"
+    assert len(await incident_numbers(runtime)) == 2
+    assert len(await server_flags(dovecot, "Failed")) == 1  # the desk's quarantine folder
+    assert len(await server_flags(dovecot, "Processed")) == 2
+
+
+async def _inbox_empty(dovecot: Dovecot) -> bool:
+    return await server_flags(dovecot) == {}

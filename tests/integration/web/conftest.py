@@ -23,10 +23,13 @@ PASSWORD = "correct horse battery"
 SITES = ["学校主页 www.example.edu.cn", "教务处 jwc.example.edu.cn"]
 
 
-def web_settings(data_dir: Path, database_url: str, **web: Any) -> Settings:
-    """Settings for a test desk: the given database, quick forms, one API token."""
+def web_settings(data_dir: Path, database_url: str, *, email_on: bool = True,
+                 **web: Any) -> Settings:
+    """Settings for a test desk: the given database, quick forms, one API token, and (unless
+    ``email_on`` is false) a configured mailbox so that requesters' addresses are used."""
     return Settings.model_validate({
         "database": {"url": database_url},
+        "email": {"imap_host": "127.0.0.1", "user": "desk@example.edu.cn"} if email_on else {},
         "desk": {"data_dir": str(data_dir)},
         "web": {"sites": SITES, "secret_key": "k" * 32, "min_fill_time": "0s",
                 "api_tokens": [{"token": API_TOKEN, "name": "oa"}],

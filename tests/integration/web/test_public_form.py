@@ -149,3 +149,17 @@ async def test_kb_suggestions_offered_when_knowledge_exists(desk: Desk) -> None:
     assert 'id="kb-suggestions"' in html and '/static/form.js' in html
     data = await (await desk.client.get("/kb/suggest?q=密码忘了怎么办")).json()
     assert data["items"] == [{"title": "忘记密码", "answer": "<b>在登录页点击“忘记密码”</b>"}]
+
+
+async def test_without_a_mailbox_replies_wait_on_the_tracking_page(desk: Desk) -> None:
+    desk.runtime.settings = desk.runtime.settings.model_copy(
+        update={"email": desk.runtime.settings.email.model_copy(update={"imap_host": ""})})
+    resp = await submit(desk, repair_data())
+    assert resp.status == 303
+    async with desk.runtime.session_factory() as session:
+        rows = (await session.execute(select(OutboxRow))).scalars().all()
+    assert rows == []  # no acknowledgement mail waiting for a channel that does not exist
+    async with desk.runtime.session_factory() as session:
+        from storage.models import IncidentRow
+        incident = (await session.execute(select(IncidentRow))).scalar_one()
+    assert (incident.reply_kind, incident.reply_target) == ("web", "form")

@@ -125,3 +125,12 @@ def test_settings_read_secrets_from_the_environment() -> None:
 def test_settings_reject_an_incomplete_mailbox() -> None:
     with pytest.raises(ConfigError):
         load_settings(environ={"DESK_EMAIL__IMAP_HOST": "imap.school.edu.cn"})
+
+
+def test_settings_failure_budget_and_no_unused_staff_notify() -> None:
+    settings = load_settings(environ={"DESK_EMAIL__MAX_PROCESSING_FAILURES": "3"}).email
+    assert settings.max_processing_failures == 3 and EmailSettings().max_processing_failures == 5
+    with pytest.raises(ValueError):
+        EmailSettings(max_processing_failures=0)
+    with pytest.raises(ValueError):  # removed: the desk mailbox is [notify] desk_email
+        EmailSettings(staff_notify=["a@school.edu.cn"])  # type: ignore[call-arg]

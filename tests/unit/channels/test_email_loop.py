@@ -103,6 +103,41 @@ def test_headers_that_do_not_mark_automated(header: bytes) -> None:
     assert not parse_email(raw).is_automated
 
 
+def _with(*headers: bytes, sender: bytes = b"a@example.edu.cn") -> bytes:
+    return (b"From: " + sender + b"\r\nSubject: hi\r\n" + b"".join(h + b"\r\n" for h in headers)
+            + b"\r\nbody\r\n")
+
+
+@pytest.mark.parametrize(("headers", "automated", "no_ack"), [
+    # X-Auto-Response-Suppress asks us not to auto-reply; the mail is still a person's (§3.5).
+    ((b"X-Auto-Response-Suppress: All",), False, "auto-response-suppress"),
+    ((b"X-Auto-Response-Suppress: OOF, AutoReply",), False, "auto-response-suppress"),
+    ((b"X-Auto-Response-Suppress: oof",), False, "auto-response-suppress"),
+    ((b"X-Auto-Response-Suppress: DR, RN, NRN",), False, None),  # receipts only: we ack
+    ((b"X-Auto-Response-Suppress: None",), False, None),
+    # Auto-Submitted: no from a person, sent through a bulk or list path: opens, no ack.
+    ((b"Auto-Submitted: no", b"Precedence: bulk"), False, "list-mail:precedence"),
+    ((b"Auto-Submitted: No (human)", b"List-Id: <staff.school.edu.cn>", b"Precedence: list"),
+     False, "list-mail:precedence,list-header"),
+    # Without the explicit "no", list and bulk mail stays automated (newsletters open nothing).
+    ((b"Precedence: bulk",), True, None),
+    ((b"Auto-Submitted: auto-generated", b"Precedence: bulk"), True, None),
+    # "no" does not outweigh a real machine signal.
+    ((b"Auto-Submitted: no", b"Precedence: auto_reply"), True, None),
+    ((b"Auto-Submitted: no", b"Precedence: bulk", b"Return-Path: <>"), True, None),
+    ((b"Auto-Submitted: no", b"X-Autoreply: yes"), True, None),
+])
+def test_acknowledgement_policy(headers: tuple[bytes, ...], automated: bool,
+                                no_ack: str | None) -> None:
+    parsed = parse_email(_with(*headers))
+    assert (parsed.is_automated, parsed.no_ack_reason) == (automated, no_ack)
+
+
+def test_declared_human_from_a_system_sender_stays_automated() -> None:
+    parsed = parse_email(_with(b"Auto-Submitted: no", b"Precedence: bulk", sender=b"noreply@x.cn"))
+    assert parsed.is_automated and parsed.no_ack_reason is None
+
+
 @pytest.mark.parametrize(("sender", "subject", "reason"), [
     ("postmaster@example.edu.cn", "hi", "system-sender"),
     ("no-reply@example.edu.cn", "hi", "system-sender"),

@@ -26,7 +26,8 @@ def _notice(kind: NoticeKind = NoticeKind.ACKNOWLEDGEMENT, *, html: str | None =
                                                           thread="abc@school.edu.cn"),
                           text="已收到您的报修，工单号：2026-0001\n查看进度：https://desk/t/x",
                           idempotency_key="ack:2026-0001",
-                          subject="[工单 2026-0001] 已收到您的报修：网站打不开", html=html)
+                          subject="[工单 2026-0001] 已收到您的报修：网站打不开", html=html,
+                          incident_number="2026-0001")
 
 
 def test_message_carries_threading_and_loop_headers() -> None:
@@ -86,6 +87,36 @@ def test_notice_number_from_subject_or_key() -> None:
     assert notice_number(None, "[工单 2026-0042] 进度", "x") == "2026-0042"
     assert notice_number(None, None, "progress:2026-0042:ffff") == "2026-0042"
     assert notice_number(None, "无", "digest") is None
+
+
+async def test_incident_number_comes_from_the_notice_not_its_subject_or_key() -> None:
+    """The outbox keeps OutboundNotice.incident_number; nothing is guessed from the text."""
+    channel = SmtpChannel(SmtpConfig(host="127.0.0.1", port=1, tls="plain", sender=SENDER,
+                                     id_domain="sitedesk.test"), clock=lambda: NOW)
+    sent: list = []
+
+    async def transmit(message: object, recipient: str) -> None:
+        sent.append(message)
+
+    channel._transmit = transmit  # type: ignore[method-assign]
+    # A digest mentions incidents in its subject and key, but is about none of them.
+    digest = OutboundNotice(kind=NoticeKind.DIGEST,
+                            address=ReplyAddress(ChannelKind.EMAIL, "desk-team@school.edu.cn"),
+                            text="今日待处理：2026-0042", subject="服务台日报（含 2026-0042）",
+                            idempotency_key="digest:2026-0042")
+    receipt = await channel.send(digest)
+    assert sent[-1]["X-SiteDesk-Incident"] is None
+    assert sent[-1]["Subject"] == "服务台日报（含 2026-0042）"
+    assert decode_own_message_id(receipt.external_id, domain="sitedesk.test") == ""
+    # A notice about an incident is tagged from its number even when the subject lacks it.
+    progress = OutboundNotice(kind=NoticeKind.PROGRESS,
+                              address=ReplyAddress(ChannelKind.EMAIL, "zhang@school.edu.cn"),
+                              text="处理中", subject="处理进度", idempotency_key="progress:x",
+                              incident_number="2026-0007")
+    receipt = await channel.send(progress)
+    assert sent[-1]["X-SiteDesk-Incident"] == "2026-0007"
+    assert sent[-1]["Subject"] == "[工单 2026-0007] 处理进度"
+    assert decode_own_message_id(receipt.external_id, domain="sitedesk.test") == "2026-0007"
 
 
 def test_rate_limiter_sliding_window() -> None:

@@ -29,7 +29,7 @@ async def test_answers_logs_and_learns(knowledge: KnowledgeService,
     async with UnitOfWork(session_factory) as uow:
         misses = await uow.knowledge_log.misses()
     assert {m.id for m in misses} == {hit.query_id, miss.query_id}
-    assert {m.outcome for m in misses} == {"fault_reported", None}
+    assert {m.outcome for m in misses} == {"fault_reported", "no_match"}
 
 
 def test_suggest_and_draft(knowledge: KnowledgeService) -> None:

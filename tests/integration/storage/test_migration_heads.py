@@ -1,0 +1,24 @@
+"""`alembic heads` is single again: 0004k merges the email (0003e) and web (0003w) branches."""
+
+from __future__ import annotations
+
+import io
+
+from alembic import command
+from alembic.script import ScriptDirectory
+
+from storage.migrate import alembic_config
+
+
+def test_alembic_heads_reports_one_head() -> None:
+    config = alembic_config()
+    config.stdout = io.StringIO()
+    command.heads(config)
+    lines = [line for line in config.stdout.getvalue().splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("0004k")
+
+
+def test_0004k_merges_both_branches() -> None:
+    scripts = ScriptDirectory.from_config(alembic_config())
+    assert scripts.get_heads() == ["0004k"]
+    assert set(scripts.get_revision("0004k").down_revision or ()) == {"0003e", "0003w"}
