@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, String, and_, case, cast, func, or_, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, Select, String, and_, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.incident import Status
@@ -68,12 +70,12 @@ class LedgerRepository:
         where = _conditions(flt, now)
         total_stmt = select(func.count()).select_from(IncidentRow).where(*where)
         total = int((await self._session.execute(total_stmt)).scalar_one())
-        stmt = _listing(where).order_by(
+        stmt = _listing(where, now).order_by(
             case((IncidentRow.status == Status.CLOSED.value, 1), else_=0),
             case((IncidentRow.next_due_at.is_(None), 1), else_=0),
             IncidentRow.next_due_at, IncidentRow.id.desc()).offset(offset).limit(limit)
         rows = (await self._session.execute(stmt)).all()
-        return [_to_row(r, now) for r in rows], total
+        return [_to_row(r) for r in rows], total
 
     async def tracking_token(self, number: str) -> str | None:
         """The tracking token of incident ``number``."""
@@ -115,18 +117,28 @@ class LedgerRepository:
                           int(count))
 
 
-def _listing(where: list[object]) -> Select[tuple[object, ...]]:
+def _listing(where: list[ColumnElement[bool]], now: datetime) -> Select[Any]:
     return (select(IncidentRow.number, IncidentRow.title, IncidentRow.status,
                    IncidentRow.severity, IncidentRow.category, IncidentRow.channel,
                    IncidentRow.owner, IncidentRow.assignee, ContactRow.name,
                    IncidentRow.reported_at, IncidentRow.next_due_at,
-                   IncidentRow.response_due_at, IncidentRow.sla_paused_at)
+                   IncidentRow.response_due_at, _overdue(now).label("overdue"))
             .outerjoin(ContactRow, ContactRow.id == IncidentRow.requester_id)
-            .where(*where))  # type: ignore[arg-type]
+            .where(*where))
 
 
-def _conditions(flt: LedgerFilter, now: datetime) -> list[object]:
-    where: list[object] = []
+def _overdue(now: datetime) -> ColumnElement[bool]:
+    """Past the response target with the clock running (resolution stops the clock, so a
+    resolved incident has no response deadline), or past an agreed plan deadline."""
+    return and_(
+        IncidentRow.status.notin_([Status.CLOSED.value, Status.RESOLVED.value]),
+        or_(and_(IncidentRow.sla_paused_at.is_(None), IncidentRow.response_due_at <= now),
+            and_(IncidentRow.plan_due_at <= now,
+                 IncidentRow.status.in_([Status.PLANNED.value, Status.IN_PROGRESS.value]))))
+
+
+def _conditions(flt: LedgerFilter, now: datetime) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
     for column, value in ((IncidentRow.status, flt.status), (IncidentRow.severity, flt.severity),
                           (IncidentRow.category, flt.category),
                           (IncidentRow.channel, flt.channel)):
@@ -137,8 +149,7 @@ def _conditions(flt: LedgerFilter, now: datetime) -> list[object]:
     if flt.open_only:
         where.append(IncidentRow.status != Status.CLOSED.value)
     if flt.overdue:
-        where.append(and_(IncidentRow.status != Status.CLOSED.value,
-                          IncidentRow.next_due_at <= now))
+        where.append(_overdue(now))
     if flt.text and flt.text.strip():
         text = flt.text.strip()
         like = f"%{_escape_like(text)}%"
@@ -150,12 +161,11 @@ def _conditions(flt: LedgerFilter, now: datetime) -> list[object]:
     return where
 
 
-def _to_row(r: object, now: datetime) -> LedgerRow:
+def _to_row(r: Row[Any]) -> LedgerRow:
     (number, title, status, severity, category, channel, owner, assignee, requester,
-     reported_at, next_due_at, response_due_at, _paused) = r  # type: ignore[misc]
-    overdue = status != Status.CLOSED.value and next_due_at is not None and next_due_at <= now
+     reported_at, next_due_at, response_due_at, overdue) = r
     return LedgerRow(number, title, status, severity, category, channel, owner, assignee,
-                     requester, reported_at, next_due_at, response_due_at, overdue)
+                     requester, reported_at, next_due_at, response_due_at, bool(overdue))
 
 
 def _escape_like(text: str) -> str:

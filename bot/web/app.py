@@ -13,7 +13,7 @@ from aiohttp import web
 from bot.domain.errors import DeskError, IllegalTransitionError, InvalidInputError, UnknownIncidentError
 from bot.domain.staff import PermissionDeniedError
 from bot.runtime import Runtime
-from bot.web import api, auth, console, console_tools, knowledge_pages, public
+from bot.web import api, auth, console, console_tools, knowledge_pages, public, quarantine
 from bot.web.context import CTX, build_context, ctx_of, render, setup_filters
 from bot.web.health import SchedulerState, health_handler
 from bot.web.security import (
@@ -107,7 +107,7 @@ def create_app(runtime: Runtime, scheduler_state: SchedulerState) -> web.Applica
     setup_filters(env, runtime.settings.desk.zone())
     app.router.add_get("/healthz", health_handler(runtime, scheduler_state))
     app.router.add_static("/static", STATIC, append_version=False)
-    for module in (public, auth, console, console_tools, knowledge_pages, api):
+    for module in (public, auth, console, console_tools, knowledge_pages, quarantine, api):
         module.add_routes(app)
     return app
 
