@@ -31,7 +31,8 @@ from knowledge_base.retrieval import RetrievalWeights  # noqa: E402
 
 FeatureRow = tuple[str, list[tuple[str, float, tuple[float, ...]]]]
 
-Row = tuple[LabelledQuery, str, list[tuple[str, float, tuple[str, ...]]], float, tuple[str, ...]]
+Row = tuple[LabelledQuery, str, list[tuple[str, float, tuple[str, ...]]], float, tuple[str, ...],
+            tuple[float, tuple[str, ...]]]
 
 
 def rank_all(matcher: Matcher, queries: list[LabelledQuery]) -> list[Row]:
@@ -43,13 +44,13 @@ def rank_all(matcher: Matcher, queries: list[LabelledQuery]) -> list[Row]:
         cover = matcher.retriever.coverage(norm, ranked[0].index) if ranked else 0.0
         unknown = matcher.retriever.unknown_names(normalize_text(q.query))
         cands = [(matcher.articles[r.index].article_id, r.score, r.topics) for r in ranked]
-        rows.append((q, norm, cands, cover, unknown))
+        rows.append((q, norm, cands, cover, unknown, matcher.retriever.foreign_share(norm)))
     return rows
 
 
 def top1(rows: list[Row]) -> tuple[float, float]:
     """Top-1 and MRR@5 over in-scope rows."""
-    inscope = [(q, c) for q, _, c, _, _ in rows if q.label]
+    inscope = [(q, c) for q, _, c, _, _, _ in rows if q.label]
     hit = sum(1 for q, c in inscope if c and c[0][0] == q.label)
     mrr = sum(next((1 / (i + 1) for i, (a, _, _) in enumerate(c) if a == q.label), 0) for q, c in inscope)
     return hit / len(inscope), mrr / len(inscope)
@@ -58,11 +59,11 @@ def top1(rows: list[Row]) -> tuple[float, float]:
 def overall(rows: list[Row], policy: DecisionPolicy) -> tuple[float, float, float]:
     """Overall accuracy, no-match precision and recall of ``policy`` on ranked rows."""
     right = said = true_none = 0
-    n_out = sum(1 for q, _, _, _, _ in rows if q.label is None)
-    for q, norm, cands, cover, unknown in rows:
+    n_out = sum(1 for q, _, _, _, _, _ in rows if q.label is None)
+    for q, norm, cands, cover, unknown, foreign in rows:
         s1 = cands[0][1] if cands else 0.0
         s2 = cands[1][1] if len(cands) > 1 else 0.0
-        decision, _ = decide(norm, s1, s2, policy, coverage=cover, unknown_names=unknown)
+        decision, _ = decide(norm, s1, s2, policy, coverage=cover, unknown_names=unknown, foreign=foreign)
         if decision is Decision.NO_MATCH:
             said += 1
             true_none += q.label is None
@@ -74,11 +75,12 @@ def overall(rows: list[Row], policy: DecisionPolicy) -> tuple[float, float, floa
 def policy_grid() -> list[DecisionPolicy]:
     """Candidate decision policies."""
     grid = []
-    for am, au, ask, mg, cov in itertools.product(
-        (0.2, 0.22, 0.25, 0.3), (0.3, 0.33, 0.36, 0.4), (0.15, 0.17, 0.2), (0.0, 0.005, 0.02), (0.0, 0.15, 0.2, 0.25)
+    for am, au, ask, mg, cov, fm in itertools.product(
+        (0.2, 0.22, 0.25, 0.3), (0.3, 0.33, 0.36, 0.4), (0.15, 0.17, 0.2), (0.0, 0.005, 0.02), (0.0, 0.15, 0.2, 0.25),
+        (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 1.01),
     ):
         if ask <= am:
-            grid.append(DecisionPolicy(am, au, ask, mg, cov))
+            grid.append(DecisionPolicy(am, au, ask, mg, cov, fm))
     return grid
 
 
@@ -95,7 +97,7 @@ def plateau_centre(rows: list[Row], grid: list[DecisionPolicy]) -> DecisionPolic
     scored = [(overall(rows, p)[0], p) for p in grid]
     best = max(score for score, _ in scored)
     tied = [p for score, p in scored if score >= best - 1e-9]
-    fields = ("answer_min", "answer_min_unscoped", "ask_min", "margin_min", "coverage_min_unscoped")
+    fields = ("answer_min", "answer_min_unscoped", "ask_min", "margin_min", "coverage_min_unscoped", "foreign_max")
     values = {f: sorted(getattr(p, f) for p in tied) for f in fields}
     return DecisionPolicy(**{f: v[(len(v) - 1) // 2] for f, v in values.items()})
 

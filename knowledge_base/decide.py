@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from knowledge_base.lexicon import STRONG_SCOPE_WORDS, WEAK_SCOPE_WORDS, has_term, topics_in
+from knowledge_base.lexicon import STRONG_SCOPE_WORDS, WEAK_SCOPE_WORDS, has_term
 
 
 class Decision(StrEnum):
@@ -22,7 +22,6 @@ class ScopeSignal:
 
     strong: tuple[str, ...]
     weak: tuple[str, ...]
-    out_topics: tuple[str, ...]
 
     @property
     def in_domain(self) -> bool:
@@ -40,6 +39,7 @@ class DecisionPolicy:
     ask_min: float = 0.17
     margin_min: float = 0.0
     coverage_min_unscoped: float = 0.15
+    foreign_max: float = 0.65
     use_scope_gate: bool = True
 
 
@@ -47,7 +47,7 @@ def scope_signal(query: str) -> ScopeSignal:
     """Find website-cluster words and other-system words in a normalised question."""
     strong = tuple(w for w in STRONG_SCOPE_WORDS if has_term(query, w))
     weak = tuple(w for w in WEAK_SCOPE_WORDS if has_term(query, w))
-    return ScopeSignal(strong, weak, topics_in(query))
+    return ScopeSignal(strong, weak)
 
 
 def decide(
@@ -58,22 +58,25 @@ def decide(
     *,
     coverage: float = 1.0,
     unknown_names: tuple[str, ...] = (),
+    foreign: tuple[float, tuple[str, ...]] = (0.0, ()),
 ) -> tuple[Decision, str]:
     """Decide from the top-1/top-2 fused scores, the scope of ``query`` and the top article's key-concept
-    ``coverage`` of the question and the Latin-letter ``unknown_names`` it uses that the KB never mentions;
-    return the reason too.
+    ``coverage`` of the question, the Latin-letter ``unknown_names`` it uses that the KB never mentions and
+    ``foreign``: the share of its distinctive words absent from the KB's vocabulary, with those words
+    (scope.DomainVocabulary.foreign_share); return the reason too.
 
-    The scope gate is strict: a question naming another campus system and no website-cluster word is
-    routed to a person even when some article scores well, because this desk only owns the website cluster.
+    Without a website-cluster word, a question mostly about things the KB never talks about is routed to a
+    person even when some article scores well on the generic words it shares.
     """
     if not query:
         return Decision.NO_MATCH, "问候或空消息，没有可匹配的问题 (empty after normalisation)"
     if top <= 0:
         return Decision.NO_MATCH, "知识库中没有相关内容 (no term overlap)"
     scope = scope_signal(query)
-    if policy.use_scope_gate and scope.out_topics and not scope.strong:
-        topics = "、".join(scope.out_topics)
-        return Decision.NO_MATCH, f"问题属于{topics}，不是网站群的业务 (out-of-scope system)"
+    share, foreign_words = foreign
+    if policy.use_scope_gate and share >= policy.foreign_max and not scope.strong:
+        words = "、".join(foreign_words)
+        return Decision.NO_MATCH, f"问题的主要词语（{words}）知识库中没有，不是网站群的业务 (out of domain {share:.2f})"
     if policy.use_scope_gate and unknown_names and not scope.strong:
         names = "、".join(unknown_names)
         return Decision.NO_MATCH, f"问题涉及知识库没有的系统或软件（{names}），不是网站群的业务 (unknown name)"

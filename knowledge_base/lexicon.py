@@ -95,7 +95,16 @@ WEAK_SCOPE_WORDS: tuple[str, ...] = (
     "登录", "登陆", "密码", "视频", "表格", "正文", "标题", "上传", "下载", "删除", "撤回", "退回",
 )
 
-# Other campus systems and everyday IT topics that the website-cluster desk does not handle.
+# Other campus systems, a short general list: only weak evidence that a question is out of scope (the main evidence
+# is the KB's own vocabulary, knowledge_base/scope.py). Not a list of every topic a KB might be padded with.
+CAMPUS_SYSTEMS: tuple[str, ...] = (
+    "邮箱", "邮件", "教务", "选课", "一卡通", "校园卡", "校园网", "wifi", "图书馆", "知网", "oa", "公文", "钉钉",
+    "企业微信", "微信", "公众号", "报销", "财务", "打印机", "投影仪", "电脑", "病毒", "宿舍", "会议室", "腾讯会议",
+    "office",
+)
+
+# Article-side topics for retrieval only: articles about another campus system are down-weighted unless the question
+# names that system (Retriever._penalise_foreign). The out-of-scope decision does not use this table.
 OUT_OF_SCOPE_TOPICS: dict[str, tuple[str, ...]] = {
     "邮箱": ("邮箱", "邮件", "收件", "发件", "outlook", "foxmail", "企业邮", "邮箱容量"),
     "VPN": ("vpn", "客户端", "easyconnect", "atrust", "闪退", "vpn软件", "安装包"),

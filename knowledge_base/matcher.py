@@ -79,7 +79,10 @@ class Matcher:
         second = ranked[1].score if len(ranked) > 1 else 0.0
         coverage = self.retriever.coverage(rewritten, ranked[0].index) if ranked else 0.0
         unknown = self.retriever.unknown_names(normalized)
-        decision, reason = decide(rewritten, top, second, self.policy, coverage=coverage, unknown_names=unknown)
+        foreign = self.retriever.foreign_share(rewritten)
+        decision, reason = decide(
+            rewritten, top, second, self.policy, coverage=coverage, unknown_names=unknown, foreign=foreign
+        )
         candidates = tuple(
             Candidate(self.articles[r.index].article_id, self.articles[r.index].title, round(r.score, 4))
             for r in ranked[:CANDIDATES_SHOWN]

@@ -13,6 +13,7 @@ from knowledge_base.coverage import CoverageScorer, NameVocabulary
 from knowledge_base.lexicon import ENGLISH_GLOSSES, SYNONYM_GROUPS, foreign_topics, topics_in
 from knowledge_base.normalize import normalize_field
 from knowledge_base.rerank import Reranker, RerankWeights
+from knowledge_base.scope import DomainVocabulary
 from knowledge_base.spelling import HomophoneCorrector, english_glosses
 from knowledge_base.tfidf import FloatArray, TfidfIndex, top_indices, weighted_counts
 from knowledge_base.tokenizer import (
@@ -92,6 +93,8 @@ class Retriever:
         self._coverage = CoverageScorer(full_texts, self._word.idf, self.tokenizer)
         lexicon_names = (*ENGLISH_GLOSSES, *(w for group in SYNONYM_GROUPS for w in group))
         self._names = NameVocabulary(full_texts, lexicon_names)
+        heads_text = (t for f in self._fields for t in (f.title, *f.terms, *f.questions))
+        self._vocabulary = DomainVocabulary(heads_text, self.tokenizer)
         heads = [(f.title, f.terms) for f in self._fields]
         self.reranker = Reranker(heads, self._word.idf, self.tokenizer, rerank or FITTED_RERANK)
         self._speller = HomophoneCorrector(
@@ -133,6 +136,10 @@ class Retriever:
     def unknown_names(self, query: str) -> tuple[str, ...]:
         """Latin-letter names in ``query`` (gitlab, office…) that no article and no lexicon entry mentions."""
         return self._names.unknown(query)
+
+    def foreign_share(self, query: str) -> tuple[float, tuple[str, ...]]:
+        """Share of the query's distinctive words that the KB's titles, keywords and questions never use."""
+        return self._vocabulary.foreign_share(query)
 
     def rank(self, query: str, limit: int = 5) -> list[Ranked]:
         """Top ``limit`` articles for the normalised ``query``, best first."""

@@ -11,7 +11,7 @@ from functools import lru_cache
 import jieba  # type: ignore[import-untyped]
 from pypinyin.pinyin_dict import pinyin_dict
 
-from knowledge_base.lexicon import DOMAIN_WORDS, SYNONYM_GROUPS
+from knowledge_base.lexicon import CAMPUS_SYSTEMS, DOMAIN_WORDS, SYNONYM_GROUPS
 
 _RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+|[0-9a-z]+")
 _STOP_WORDS = frozenset(
@@ -88,7 +88,7 @@ class DomainTokenizer:
         logging.getLogger("jieba").setLevel(logging.WARNING)
         self._jieba.initialize()
         self._short_words: frozenset[str] | None = None
-        for word in (*DOMAIN_WORDS, *_SYNONYM_CANON, *extra_words):
+        for word in (*DOMAIN_WORDS, *_SYNONYM_CANON, *CAMPUS_SYSTEMS, *extra_words):
             if len(word) > 1 and not word.isascii():
                 self._jieba.add_word(word, freq=20000)
 
@@ -100,6 +100,10 @@ class DomainTokenizer:
                 if word.strip() and word not in _STOP_WORDS:
                     out.append(word)
         return out
+
+    def frequency(self, word: str) -> int:
+        """The word's count in the tokenizer's dictionary (jieba's general-Chinese counts plus domain words)."""
+        return int(self._jieba.FREQ.get(word, 0))
 
     def short_words(self) -> frozenset[str]:
         """Chinese words of two to four characters in the tokenizer's dictionary (the spelling lexicon)."""

@@ -1,0 +1,40 @@
+"""The out-of-scope evidence derived from the KB's own vocabulary (knowledge_base/scope.py)."""
+
+from __future__ import annotations
+
+from knowledge_base.decide import Decision, DecisionPolicy, decide
+from knowledge_base.scope import DomainVocabulary
+from knowledge_base.tokenizer import shared_tokenizer
+
+_HEADS = ("文章如何设置外部链接", "外链", "转载", "忘记后台密码怎么办", "重置密码", "栏目改名")
+
+
+def _vocabulary() -> DomainVocabulary:
+    return DomainVocabulary(_HEADS, shared_tokenizer())
+
+
+def test_words_the_kb_uses_are_in_domain() -> None:
+    share, foreign = _vocabulary().foreign_share("转载的文章怎么只放个链接")
+    assert share == 0.0 and foreign == ()
+
+
+def test_unknown_distinctive_words_make_a_question_foreign() -> None:
+    share, foreign = _vocabulary().foreign_share("学生证丢了补办找哪个部门")
+    assert share >= 0.65
+    assert "学生证" in foreign
+
+
+def test_a_named_campus_system_is_weak_evidence_only() -> None:
+    vocab = _vocabulary()
+    alone, _ = vocab.foreign_share("邮箱密码忘了怎么重置")
+    with_context, _ = vocab.foreign_share("转载公众号文章怎么只放个链接")
+    assert alone > with_context
+    assert with_context < 0.65
+
+
+def test_foreign_questions_are_gated_unless_they_name_the_website() -> None:
+    policy = DecisionPolicy()
+    foreign = (0.8, ("学生证",))
+    assert decide("学生证补办", 0.9, 0.1, policy, foreign=foreign)[0] is Decision.NO_MATCH
+    assert decide("网站上学生证补办的通知", 0.9, 0.1, policy, foreign=foreign)[0] is Decision.ANSWER
+    assert decide("学生证补办", 0.9, 0.1, policy, foreign=(0.3, ("学生证",)))[0] is Decision.ANSWER
