@@ -88,7 +88,8 @@ def build_runtime(settings: Settings, *, clock: Clock = system_clock,
                            renderer=renderer, recipients=recipients, quarantined=quarantine_count)
     intake.rules = rules
     actions = IncidentActions(session_factory=session_factory, policy=policy, clock=clock,
-                              renderer=renderer, rules=rules, escalator=sweep.escalate_now)
+                              renderer=renderer, rules=rules, escalator=sweep.escalate_now,
+                              recipients=recipients)
     return Runtime(settings=settings, engine=engine, session_factory=session_factory,
                    calendar=calendar, policy=policy, registry=registry, intake=intake,
                    actions=actions, renderer=renderer, delivery=delivery, files=files, knowledge=knowledge,

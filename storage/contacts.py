@@ -44,9 +44,19 @@ class ContactRepository:
         return None
 
     async def find_or_create(self, identities: list[tuple[str, str]], *, name: str | None,
-                             unit: str | None, now: datetime) -> Contact:
-        """Recognise the sender, learning identities nobody else holds; else create one."""
+                             unit: str | None, now: datetime, learn: bool = True) -> Contact:
+        """Recognise the sender, learning identities nobody else holds; else create one.
+
+        With ``learn`` false (identities typed into a form, not proven by the channel) nothing
+        is attached to an existing contact and a new contact gets only the first identity, so
+        that nobody can link their own QQ to someone else's address by typing both; staff link
+        the rest in the console.
+        """
         contact = await self.find(identities)
+        if contact is not None and not learn:
+            return contact
+        if not learn:
+            identities = identities[:1]
         if contact is None:
             row = ContactRow(name=name, unit=unit, created_at=now)
             self._session.add(row)

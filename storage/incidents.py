@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.errors import UnknownIncidentError
@@ -80,11 +80,11 @@ class IncidentRepository:
         row = (await self._session.execute(stmt)).scalar_one_or_none()
         return _row_to_incident(row) if row else None
 
-    async def by_id(self, incident_id: int) -> Incident:
-        """The incident with database id ``incident_id``."""
+    async def by_id(self, incident_id: int, *, for_update: bool = False) -> Incident:
+        """The incident with database id ``incident_id`` (row-locked on PostgreSQL if asked)."""
         if not 0 < incident_id <= MAX_ROW_ID:
             raise UnknownIncidentError(str(incident_id))
-        row = await self._session.get(IncidentRow, incident_id)
+        row = await self._session.get(IncidentRow, incident_id, with_for_update=for_update)
         if row is None:
             raise UnknownIncidentError(str(incident_id))
         return _row_to_incident(row)
@@ -138,6 +138,16 @@ class IncidentRepository:
             self._session.add(TimelineEventRow(incident_id=incident_id, kind=ev.kind.value,
                                                actor=ev.actor, at=ev.at, public=ev.public,
                                                data=_jsonable(ev.data)))
+
+
+def overdue_condition(now: datetime) -> ColumnElement[bool]:
+    """What "overdue" means everywhere (ledger, digest, QQ): past the response target with the
+    clock running (resolution stops it), or past an agreed plan deadline still being worked."""
+    return and_(
+        IncidentRow.status.notin_([Status.CLOSED.value, Status.RESOLVED.value]),
+        or_(and_(IncidentRow.sla_paused_at.is_(None), IncidentRow.response_due_at <= now),
+            and_(IncidentRow.plan_due_at <= now,
+                 IncidentRow.status.in_([Status.PLANNED.value, Status.IN_PROGRESS.value]))))
 
 
 def _jsonable(data: dict[str, object]) -> dict[str, object]:

@@ -7,10 +7,11 @@ from datetime import datetime
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, String, and_, case, cast, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, String, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.incident import Status
+from storage.incidents import overdue_condition
 from storage.models import ContactIdentityRow, ContactRow, IncidentRow, MessageRow
 
 
@@ -122,19 +123,9 @@ def _listing(where: list[ColumnElement[bool]], now: datetime) -> Select[Any]:
                    IncidentRow.severity, IncidentRow.category, IncidentRow.channel,
                    IncidentRow.owner, IncidentRow.assignee, ContactRow.name,
                    IncidentRow.reported_at, IncidentRow.next_due_at,
-                   IncidentRow.response_due_at, _overdue(now).label("overdue"))
+                   IncidentRow.response_due_at, overdue_condition(now).label("overdue"))
             .outerjoin(ContactRow, ContactRow.id == IncidentRow.requester_id)
             .where(*where))
-
-
-def _overdue(now: datetime) -> ColumnElement[bool]:
-    """Past the response target with the clock running (resolution stops the clock, so a
-    resolved incident has no response deadline), or past an agreed plan deadline."""
-    return and_(
-        IncidentRow.status.notin_([Status.CLOSED.value, Status.RESOLVED.value]),
-        or_(and_(IncidentRow.sla_paused_at.is_(None), IncidentRow.response_due_at <= now),
-            and_(IncidentRow.plan_due_at <= now,
-                 IncidentRow.status.in_([Status.PLANNED.value, Status.IN_PROGRESS.value]))))
 
 
 def _conditions(flt: LedgerFilter, now: datetime) -> list[ColumnElement[bool]]:
@@ -149,7 +140,7 @@ def _conditions(flt: LedgerFilter, now: datetime) -> list[ColumnElement[bool]]:
     if flt.open_only:
         where.append(IncidentRow.status != Status.CLOSED.value)
     if flt.overdue:
-        where.append(_overdue(now))
+        where.append(overdue_condition(now))
     if flt.text and flt.text.strip():
         text = flt.text.strip()
         like = f"%{_escape_like(text)}%"

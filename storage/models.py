@@ -180,7 +180,8 @@ class OutboxRow(Base):
     """A notice waiting to be sent, being sent, sent, or dead."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),
+                      Index("ix_outbox_external_id", "external_id"))
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
                                      primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))

@@ -14,7 +14,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.incident import Incident, Status
-from storage.incidents import _row_to_incident
+from storage.incidents import _row_to_incident, overdue_condition
 from storage.models import IncidentRow, MessageRow, OutboxRow
 from storage.outbox import OutboxState
 
@@ -54,10 +54,8 @@ class QqQueries:
 
     async def overdue(self, now: datetime, *, limit: int = 20) -> list[Incident]:
         """Open incidents whose response target or plan deadline has passed."""
-        late_response = (IncidentRow.response_due_at <= now) & IncidentRow.sla_paused_at.is_(None)
-        late_plan = IncidentRow.plan_due_at <= now
         stmt = (select(IncidentRow)
-                .where(IncidentRow.status != Status.CLOSED.value, or_(late_response, late_plan))
+                .where(overdue_condition(now))
                 .order_by(IncidentRow.next_due_at, IncidentRow.id).limit(limit))
         return [_row_to_incident(r) for r in (await self._session.execute(stmt)).scalars()]
 

@@ -252,6 +252,8 @@ class Incident:
         previous, self.severity = self.severity, severity
         if self.response_due_at is not None or self.sla_paused_at is not None:
             self.response_due_at = self._compute_response_due(policy)
+            # A new target means a new ladder: raising to L1 must page even after a warning.
+            self.escalation_level = 0
         self._record(EventKind.SEVERITY_CHANGED, actor, at, public=True,
                      change=(previous.value, severity.value))
 
@@ -364,6 +366,8 @@ class Incident:
 
     def _resume_clock(self, at: datetime, actor: str, policy: SlaPolicy) -> None:
         if self.sla_paused_at is not None:
+            # A message delivered late (QQ replays offline messages) must not shorten the SLA.
+            at = max(at, self.sla_paused_at)
             self.sla_paused_wall += at - self.sla_paused_at
             self.sla_paused_work += policy.calendar.working_time_between(self.sla_paused_at, at)
         self.sla_paused_at, self.resume_status = None, None
@@ -377,6 +381,7 @@ class Incident:
             timedelta(0))
         self.resolved_at = self.closed_at = self.resolution = None
         self.confirmation_due_at = None
+        self.escalation_level, self.plan_stage = 0, 0  # the ladder climbs again from the bottom
         self.response_due_at = self._compute_response_due(policy)
 
     def _require_open(self, action: str) -> None:

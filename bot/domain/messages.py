@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from bot.domain.sla import Severity
+
 
 class ChannelKind(StrEnum):
     """The ways a request can reach the desk and a notice can leave it."""
@@ -103,6 +105,7 @@ class InboundMessage:
     category: str | None = None
     site: str | None = None
     urgency: str | None = None
+    severity: Severity | None = None  # set by the desk (phone intake) or mapped from urgency
 
 
 class NoticeKind(StrEnum):

@@ -15,14 +15,15 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.clocks import ClockRules, schedule
-from bot.domain.errors import InvalidInputError
+from bot.domain.errors import IllegalTransitionError, InvalidInputError
 from bot.domain.events import EventKind
 from bot.domain.incident import Category, Incident, Status
-from bot.domain.messages import NoticeKind
+from bot.domain.messages import NoticeKind, ReplyAddress
 from bot.domain.sla import Severity, SlaPolicy
 from bot.domain.staff import Permission, PermissionDeniedError, Staff
 from bot.services.clock import Clock
 from bot.services.notices import NoticeRenderer, notice_key
+from bot.services.recipients import Recipients
 from storage.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class IncidentActions:
     rules: ClockRules = field(default_factory=ClockRules)
     on_committed: Callable[[], None] = lambda: None
     escalator: Callable[[str, Staff, str], Awaitable[Incident]] | None = None
+    recipients: Recipients | None = None
 
     # -- staff -------------------------------------------------------------------------
 
@@ -177,12 +179,13 @@ class IncidentActions:
         staff.require(Permission.TRIAGE)
 
         async def change(uow: UnitOfWork, incident: Incident, now: datetime) -> None:
-            target = await uow.incidents.by_number(into)
+            target = await uow.incidents.by_number(into, for_update=True)
             if not target.is_open:
                 raise InvalidInputError("merge into closed", f"工单 {into} 已关闭，不能合并到它。")
             incident.close_as_duplicate(into, at=now, actor=staff.username)
             target.record(EventKind.NOTE_ADDED, at=now, actor=staff.username,
                           text=f"工单 {number} 作为重复工单合并到此")
+            schedule(target, self.policy, self.rules)
             await uow.incidents.save(target, now=now)
             await self._progress(uow, incident, now, headline=f"已合并到工单 {into} 继续处理")
         return await self._apply(number, change)
@@ -209,8 +212,13 @@ class IncidentActions:
         """The requester says it is not fixed: the incident reopens."""
         async def change(uow: UnitOfWork, incident: Incident, now: datetime) -> None:
             _require_requester(incident, contact_id)
+            if incident.status is not Status.RESOLVED:
+                # A closed incident stays closed: a new report opens a new incident.
+                raise IllegalTransitionError(number, incident.status.value, "not_resolved")
             incident.transition(Status.IN_PROGRESS, at=now, actor=actor_name,
                                 policy=self.policy, note=reason or "用户反馈未解决")
+            await self._tell_owner(uow, incident, now, headline=f"{actor_name} 反馈问题未解决",
+                                   note=reason or None)
         return await self._apply(number, change)
 
     # -- plumbing ----------------------------------------------------------------------
@@ -227,14 +235,24 @@ class IncidentActions:
         self.on_committed()
         return incident
 
+    async def _tell_owner(self, uow: UnitOfWork, incident: Incident, now: datetime, *,
+                          headline: str, note: str | None) -> None:
+        """Staff hear at once what a requester did (the owner, else the desk)."""
+        if self.recipients is None:
+            return
+        for address in await self.recipients.owner_or_desk(uow, incident):
+            await self._queue(uow, incident, now, NoticeKind.PROGRESS, headline=headline,
+                              note=note, address=address)
+
     async def _progress(self, uow: UnitOfWork, incident: Incident, now: datetime, *,
                         headline: str, note: str | None = None) -> None:
         await self._queue(uow, incident, now, NoticeKind.PROGRESS, headline=headline, note=note)
 
     async def _queue(self, uow: UnitOfWork, incident: Incident, now: datetime,
-                     kind: NoticeKind, **context: object) -> None:
+                     kind: NoticeKind, address: ReplyAddress | None = None,
+                     **context: object) -> None:
         notice = self.renderer.notice(kind, incident, key=notice_key(kind, incident),
-                                      **context)
+                                      address=address, **context)
         if notice is None:
             return
         assert incident.id is not None

@@ -64,7 +64,12 @@ class DeliveryService:
             await uow.commit()
         report = DeliveryReport()
         for item in claimed:
-            report = _add(report, await self._deliver_one(item))
+            if item.attempts > self.retry.max_attempts:
+                # Claimed again and again without being settled: its sender keeps dying on it.
+                outcome = await self._settle_dead(item, "发送过程反复中断，已停止重试")
+            else:
+                outcome = await self._deliver_one(item)
+            report = _add(report, outcome)
         return report
 
     async def _deliver_one(self, item: ClaimedNotice) -> str:
@@ -79,6 +84,10 @@ class DeliveryService:
             return await self._failed(item, err)
         except PermanentDeliveryError as err:
             return await self._settle_dead(item, str(err))
+        except Exception as err:  # an adapter bug must not stop every notice behind this one
+            logger.exception("notice=%s channel=%s: unexpected error while sending", item.id,
+                             notice.address.kind.value)
+            return await self._failed(item, err)
         async with UnitOfWork(self.session_factory) as uow:
             await uow.outbox.mark_sent(item.id, now=self.clock(), external_id=receipt.external_id)
             if item.recovered and not getattr(adapter, "deduplicates", False):

@@ -15,6 +15,7 @@ from bot.domain.messages import NoticeKind, OutboundNotice
 from bot.services.clock import Clock
 from bot.services.notices import NoticeRenderer
 from bot.services.recipients import Recipients
+from storage.incidents import overdue_condition
 from storage.models import IncidentRow
 from storage.unit_of_work import UnitOfWork
 
@@ -51,8 +52,7 @@ class DigestService:
                 "day": local.strftime("%Y-%m-%d"),
                 "unprocessed": await uow.incidents.open_where(
                     IncidentRow.status == Status.NEW.value),
-                "overdue": await uow.incidents.open_where(
-                    IncidentRow.response_due_at < now, IncidentRow.sla_paused_at.is_(None)),
+                "overdue": await uow.incidents.open_where(overdue_condition(now)),
                 "due_today": await uow.incidents.open_where(IncidentRow.next_due_at >= now,
                                                             IncidentRow.next_due_at < day_end),
                 "dead_letters": (await uow.outbox.count_by_state()).get("dead", 0),

@@ -87,7 +87,8 @@ class IntakeService:
                 return await self._duplicate(uow, receipt.incident_id)
             receipt = await uow.messages.add_receipt(msg.channel.value, msg.external_id, at=now)
             contact = await uow.contacts.find_or_create(
-                msg.sender.identities(), name=msg.sender.name, unit=msg.sender.unit, now=now)
+                _identities(msg), name=msg.sender.name, unit=msg.sender.unit, now=now,
+                learn=msg.channel in _PROVEN_IDENTITY)
             incident = await self._thread(uow, msg, contact)
             if incident is None and msg.automated:
                 await uow.commit()
@@ -125,7 +126,8 @@ class IntakeService:
         if incident_id is None and msg.channel is ChannelKind.EMAIL:
             # In-Reply-To/References naming a notice we sent (outbox Message-ID).
             incident_id = await uow.mail.incident_for_message_ids(msg.thread_keys)
-        incident = await uow.incidents.by_id(incident_id) if incident_id else None
+        incident = (await uow.incidents.by_id(incident_id, for_update=True) if incident_id
+                    else None)
         if incident is None and msg.incident_number:
             incident = await self._by_named_number(uow, msg, contact)
         if incident is not None and not incident.is_open:
@@ -137,7 +139,7 @@ class IntakeService:
                                ) -> Incident | None:
         assert msg.incident_number is not None
         try:
-            incident = await uow.incidents.by_number(msg.incident_number)
+            incident = await uow.incidents.by_number(msg.incident_number, for_update=True)
         except UnknownIncidentError:
             return None
         # In mail a subject tag is easy to reuse; only the requester, a participant of the
@@ -158,7 +160,8 @@ class IntakeService:
             category = Category.from_text(msg.category)
         incident = Incident.open(
             number=number, title=_title(msg), description=msg.text, category=category,
-            severity=self.defaults.severity, channel=msg.channel, requester_id=contact.id,
+            severity=msg.severity or self.defaults.severity, channel=msg.channel,
+            requester_id=contact.id,
             reply_address=msg.reply_to, reported_at=msg.received_at,
             actor=contact.display_name, policy=self.policy,
             tracking_token=secrets.token_urlsafe(16))
@@ -174,6 +177,19 @@ class IntakeService:
             incident.transition(incident.resume_status or Status.IN_PROGRESS,
                                 at=msg.received_at, actor=contact.display_name,
                                 policy=self.policy, note="用户已反馈")
+        if (msg.channel is ChannelKind.EMAIL and incident.status is Status.RESOLVED
+                and incident.requester_id == contact.id and not msg.automated):
+            self._confirm_by_mail(incident, msg, contact)
+
+    def _confirm_by_mail(self, incident: Incident, msg: InboundMessage, contact: Contact) -> None:
+        """The confirmation request asks mail users to answer 已解决 or 未解决 on line one."""
+        verdict = confirmation_verdict(msg.text)
+        if verdict is True:
+            incident.confirm(at=msg.received_at, actor=contact.display_name, policy=self.policy)
+        elif verdict is False:
+            incident.transition(Status.IN_PROGRESS, at=msg.received_at,
+                                actor=contact.display_name, policy=self.policy,
+                                note=msg.text.strip()[:500] or "用户反馈未解决")
 
     async def _queue_notices(self, uow: UnitOfWork, msg: InboundMessage, incident: Incident,
                              created: bool, now: datetime) -> str | None:
@@ -192,6 +208,33 @@ class IntakeService:
                             notice=ack.kind.value, channel=ack.address.kind.value)
             return ack.text
         return self.renderer.render(NoticeKind.ACKNOWLEDGEMENT, incident).text
+
+
+# Channels whose sender identity the channel itself vouches for (the QQ account that spoke,
+# the mail's From). Identities typed into a form prove nothing and link nothing.
+_PROVEN_IDENTITY = frozenset({ChannelKind.QQ, ChannelKind.EMAIL})
+
+_NOT_RESOLVED = ("未解决", "没解决", "没有解决", "还没解决", "仍未解决", "尚未解决", "还是不行")
+_RESOLVED = ("已解决", "已经解决", "解决了", "确认解决", "问题已解决", "已修复")
+
+
+def confirmation_verdict(text: str) -> bool | None:
+    """True for 已解决, False for 未解决 on the first non-empty line, else None."""
+    first = next((line.strip(" \t>：:，,。.!！") for line in text.splitlines() if line.strip()), "")
+    if first.startswith(_NOT_RESOLVED):
+        return False
+    if first.startswith(_RESOLVED):
+        return True
+    return None
+
+
+def _identities(msg: InboundMessage) -> list[tuple[str, str]]:
+    """The sender's identities, the one its channel proves first (forms: email, then phone)."""
+    pairs = msg.sender.identities()
+    order = {ChannelKind.QQ: ("qq",), ChannelKind.EMAIL: ("email",)}.get(
+        msg.channel, ("email", "phone", "qq"))
+    return sorted(pairs, key=lambda pair: order.index(pair[0]) if pair[0] in order
+                  else len(order))
 
 
 def _title(msg: InboundMessage) -> str:

@@ -68,6 +68,9 @@ class NoticeRenderer:
         address = address or incident.reply_address
         if address is None or address.kind is ChannelKind.PHONE:
             return None  # a phone report has no channel to answer on: the desk calls back
+        if address.kind is ChannelKind.QQ and address.target.startswith("group:"):
+            # The tracking link lets its holder confirm or reopen: never post it to a group.
+            context.setdefault("tracking_url", None)
         rendered = self.render(kind, incident, channel=address.kind.value, **context)
         return OutboundNotice(kind=kind, address=address, text=rendered.text,
                               idempotency_key=key, subject=rendered.subject, html=rendered.html,

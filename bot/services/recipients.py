@@ -59,7 +59,7 @@ class Recipients:
         """Whoever is on call now, else the desk."""
         username = self.on_call_of(now.astimezone(self.zone).date())
         staff = await uow.staff.by_username(username) if username else None
-        return self.of_staff(staff) if staff else self.desk_addresses()
+        return self.of_staff(staff) if staff and staff.active else self.desk_addresses()
 
     async def owner_or_desk(self, uow: UnitOfWork, incident: Incident) -> list[ReplyAddress]:
         """The owner (and assignee), or the desk when nobody has taken it."""
@@ -67,7 +67,7 @@ class Recipients:
         out: list[ReplyAddress] = []
         for name in names:
             staff = await uow.staff.by_username(name)
-            if staff is not None:
+            if staff is not None and staff.active:
                 out += self.of_staff(staff)
         return _unique(out) or self.desk_addresses()
 
@@ -75,7 +75,8 @@ class Recipients:
         """Every service manager (plus ``also``), else the desk."""
         out: list[ReplyAddress] = []
         for staff in await uow.staff.all(role=Role.MANAGER):
-            out += self.of_staff(staff)
+            if staff.active:
+                out += self.of_staff(staff)
         if also:
             member = await uow.staff.by_username(also)
             out += self.of_staff(member) if member else []
@@ -86,7 +87,7 @@ class Recipients:
         out: list[ReplyAddress] = []
         for name in self.second_line_usernames:
             staff = await uow.staff.by_username(name)
-            out += self.of_staff(staff) if staff else []
+            out += self.of_staff(staff) if staff and staff.active else []
         return _unique(out) or await self.managers(uow)
 
     def handover(self, incident: Incident) -> list[tuple[ReplyAddress, dict[str, str]]]:

@@ -78,8 +78,7 @@ class SweepService:
             incident.escalate(step.value, at=now, actor=staff.username, reason=reason)
             for address in await self._step_addresses(uow, incident, step, now):
                 await self._queue(uow, incident, now, NoticeKind.ESCALATION, address,
-                                  key=f"esc:{incident.number}:{step.value}:{_start(incident)}:"
-                                      f"{address.kind}:{address.target}",
+                                  key=_escalation_key(incident, step, address),
                                   step_label=STEP_LABELS[step],
                                   detail=f"{staff.display_name} 手动升级：{reason}")
             if step is Step.SECOND_LINE:
@@ -113,8 +112,7 @@ class SweepService:
             incident.escalate(step.value, at=now, actor="system", reason=step.name.lower())
             for address in await self._step_addresses(uow, incident, step, now):
                 await self._queue(uow, incident, now, NoticeKind.ESCALATION, address,
-                                  key=f"esc:{incident.number}:{step.value}:"
-                                      f"{_start(incident)}:{address.kind}:{address.target}",
+                                  key=_escalation_key(incident, step, address),
                                   step_label=STEP_LABELS[step], detail=None)
             if step is Step.SECOND_LINE:
                 await self._handover(uow, incident, now)
@@ -212,6 +210,13 @@ class SweepService:
         if await uow.outbox.add(notice, now=now, incident_id=incident.id):
             incident.record(EventKind.NOTICE_QUEUED, at=now, actor="system", notice=kind.value,
                             channel=notice.address.kind.value)
+
+
+def _escalation_key(incident: Incident, step: Step, address: ReplyAddress) -> str:
+    # One rung per response clock (reopening restarts it) and per target (a severity change
+    # starts a new ladder), per recipient.
+    return (f"esc:{incident.number}:{step.value}:{_start(incident)}:{incident.severity.value}:"
+            f"{address.kind}:{address.target}")
 
 
 def _start(incident: Incident) -> str:

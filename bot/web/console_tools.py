@@ -46,7 +46,7 @@ def _phone_response(request: web.Request, form: RepairInput, severity: str, *,
 
 async def phone_submit(request: web.Request) -> web.Response:
     """A report taken on the phone becomes an incident (channel PHONE)."""
-    staff = require_staff(request, Permission.TRIAGE)
+    require_staff(request, Permission.TRIAGE)
     ctx = ctx_of(request)
     data = await request.post()
     form = read_repair(data, sites=ctx.runtime.settings.web.sites, require_phone=True)
@@ -58,11 +58,10 @@ async def phone_submit(request: web.Request) -> web.Response:
     if form.errors:
         return _phone_response(request, form, severity, status=400)
     msg = repair_to_inbound(form, channel=ChannelKind.PHONE, received_at=ctx.runtime.clock(),
-                            email_enabled=ctx.runtime.settings.email.enabled)
+                            email_enabled=ctx.runtime.settings.email.enabled,
+                            severity=Severity(severity) if severity else None)
     result = await ctx.runtime.intake.handle(msg)
     assert result.incident_number is not None
-    if severity and result.created:
-        await ctx.runtime.actions.set_severity(result.incident_number, staff, Severity(severity))
     raise web.HTTPSeeOther(f"/console/incidents/{result.incident_number}?done=phone")
 
 

@@ -13,6 +13,7 @@ from typing import Final
 from urllib.parse import unquote
 
 from bot.domain.incident import Category
+from bot.domain.sla import Severity
 from bot.domain.messages import (
     Attachment, ChannelKind, InboundMessage, ReplyAddress, SenderIdentity,
 )
@@ -23,6 +24,10 @@ URGENCY: Final = {
     "normal": "一般：影响使用，但可以绕过",
     "low": "不急：咨询或建议",
 }
+
+# The requester's urgency is a first guess at the level (the desk adjusts it): an outage
+# reported on the form must start the around-the-clock clock, not wait three working days.
+URGENCY_SEVERITY: Final = {"critical": Severity.L2, "high": Severity.L3}
 
 CONTENT_TYPES: Final = {
     "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif",
@@ -148,7 +153,8 @@ def clean_filename(raw: str) -> str:
 
 def repair_to_inbound(form: RepairInput, *, channel: ChannelKind, received_at: datetime,
                       attachments: Sequence[Attachment] = (),
-                      email_enabled: bool = True) -> InboundMessage:
+                      email_enabled: bool = True,
+                      severity: Severity | None = None) -> InboundMessage:
     """The intake message for a valid form: replies go by email when one was given and the
     mailbox is configured (else they would wait for a channel that does not exist)."""
     if form.email and email_enabled:
@@ -165,6 +171,7 @@ def repair_to_inbound(form: RepairInput, *, channel: ChannelKind, received_at: d
         sender=form.sender(), reply_to=reply_to, text=form.description.strip(),
         received_at=received_at, subject=subject, attachments=tuple(attachments),
         raw=raw.encode("utf-8"), site=form.site or None, urgency=form.urgency,
+        severity=severity or URGENCY_SEVERITY.get(form.urgency),
         category=form.category)
 
 

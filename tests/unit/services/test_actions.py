@@ -72,7 +72,7 @@ async def test_full_flow_to_confirmation(setup, session_factory, clock) -> None:
     assert kinds == ["acknowledgement", "progress", "progress", "progress", "reply",
                      "confirmation_request"]
     texts = dict(await notices(session_factory))
-    assert "回复“确认 2026-0001”" in texts["confirmation_request"]
+    assert "发送“确认解决 2026-0001”" in texts["confirmation_request"]
     assert texts["reply"].startswith("李工（工单 2026-0001）：")
     async with UnitOfWork(session_factory) as uow:
         stored = await uow.incidents.by_number("2026-0001")

@@ -158,3 +158,36 @@ async def test_resend_after_interrupted_send_is_reported_when_channel_cannot_ded
     async with UnitOfWork(session_factory) as uow:
         events = await uow.incidents.timeline(incident.id or 0)
     assert [e.kind for e in events][-1] is EventKind.DELIVERY_UNCERTAIN
+
+
+async def test_a_notice_that_crashes_its_adapter_does_not_block_the_others(
+        delivery: DeliveryService, channel: RecordingChannel,
+        session_factory: async_sessionmaker[AsyncSession], clock) -> None:  # type: ignore[no-untyped-def]
+    await queue(session_factory, clock, notice("bad"), notice("good"))
+    original = channel.send
+
+    async def send(n: OutboundNotice):  # type: ignore[no-untyped-def]
+        if n.idempotency_key == "bad":
+            raise ValueError("adapter bug")
+        return await original(n)
+
+    channel.send = send  # type: ignore[method-assign]
+    report = await delivery.deliver_pending()
+    assert (report.sent, report.retried) == (1, 1)
+    for _ in range(3):
+        clock.advance(timedelta(minutes=10))
+        await delivery.deliver_pending()
+    assert await states(session_factory) == [("dead", 3), ("sent", 1)]
+
+
+async def test_a_row_whose_sender_keeps_dying_ends_as_a_dead_letter(
+        delivery: DeliveryService, session_factory: async_sessionmaker[AsyncSession],
+        clock) -> None:  # type: ignore[no-untyped-def]
+    await queue(session_factory, clock, notice())
+    for _ in range(3):  # three workers claimed it and died before settling
+        async with UnitOfWork(session_factory) as uow:
+            await uow.outbox.claim_due(clock(), limit=10, lease=timedelta(minutes=2))
+            await uow.commit()
+        clock.advance(timedelta(minutes=3))
+    assert (await delivery.deliver_pending()).dead == 1
+    assert await states(session_factory) == [("dead", 4)]

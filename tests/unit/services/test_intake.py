@@ -56,7 +56,7 @@ async def test_new_message_opens_incident_with_ack_in_outbox(
     assert result.created and result.incident_number == "2026-0001"
     assert result.reply_text is not None and "2026-0001" in result.reply_text
     assert "响应时限：2026-10-13 10:00" in result.reply_text
-    assert "http://desk.example/t/" in result.reply_text
+    assert "/t/" not in result.reply_text  # the tracking link is never posted to a group
     async with UnitOfWork(session_factory) as uow:
         incident = await uow.incidents.by_number("2026-0001")
         timeline = await uow.incidents.timeline(incident.id or 0)
@@ -182,21 +182,28 @@ async def test_automated_message_gets_no_ack_and_opens_nothing(
 
 async def test_same_person_across_channels_is_one_contact(
         intake: IntakeService, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    from bot.domain.contact import IdentityKind
     await intake.handle(qq_message())
     web = InboundMessage(channel=ChannelKind.WEB, external_id="form-1",
                          sender=SenderIdentity(name="张老师", qq="10001",
                                                email="zhang@school.edu.cn", phone="139-2026-1234"),
                          reply_to=ReplyAddress(ChannelKind.WEB, "token-abc"),
                          text="栏目无法发布", received_at=RECEIVED)
-    await intake.handle(web)
+    await intake.handle(web)  # found by the typed QQ id; typed identities are not linked
     assert await count(session_factory, ContactRow) == 1
     async with UnitOfWork(session_factory) as uow:
-        contact = await uow.contacts.find([("email", "zhang@school.edu.cn")])
-        assert contact is not None
-        assert {k.value: v for k, v in contact.identities} == {
-            "qq": "10001", "email": "zhang@school.edu.cn", "phone": "13920261234"}
+        contact = await uow.contacts.find([("qq", "10001")])
+        assert contact is not None and await uow.contacts.find(
+            [("email", "zhang@school.edu.cn")]) is None
+        await uow.contacts.link(contact, IdentityKind.EMAIL, "zhang@school.edu.cn")  # staff
+        await uow.commit()
+    await intake.handle(InboundMessage(
+        channel=ChannelKind.EMAIL, external_id="m1", sender=SenderIdentity(
+            email="Zhang@School.edu.cn"), reply_to=ReplyAddress(ChannelKind.EMAIL, "z"),
+        text="又一个问题", received_at=RECEIVED))
+    async with UnitOfWork(session_factory) as uow:
         mine = await uow.incidents.by_requester(contact.id or 0)
-    assert [i.number for i in mine] == ["2026-0002", "2026-0001"]
+    assert [i.number for i in mine] == ["2026-0003", "2026-0002", "2026-0001"]
 
 
 async def test_contacts_merge_moves_identities_and_incidents(
@@ -228,3 +235,55 @@ async def test_phone_report_gets_a_reply_text_and_no_notice(
         received_at=RECEIVED))
     assert result.created and result.reply_text and "2026-0001" in result.reply_text
     assert await count(session_factory, OutboxRow) == 0
+
+
+async def test_a_form_cannot_link_someone_elses_address_to_your_qq(
+        intake: IntakeService, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    victim = InboundMessage(
+        channel=ChannelKind.EMAIL, external_id="m-victim",
+        sender=SenderIdentity(email="zhang@school.edu.cn"),
+        reply_to=ReplyAddress(ChannelKind.EMAIL, "zhang@school.edu.cn"), text="网站打不开",
+        received_at=RECEIVED)
+    await intake.handle(victim)
+    stranger = InboundMessage(
+        channel=ChannelKind.WEB, external_id="web:form-1",
+        sender=SenderIdentity(name="路人", qq="99999", email="zhang@school.edu.cn"),
+        reply_to=ReplyAddress(ChannelKind.WEB, "form"), text="我也有问题", received_at=RECEIVED)
+    await intake.handle(stranger)
+    async with UnitOfWork(session_factory) as uow:
+        assert await uow.contacts.find([("qq", "99999")]) is None
+        owner = await uow.contacts.find([("email", "zhang@school.edu.cn")])
+    assert owner is not None and [k.value for k, _ in owner.identities] == ["email"]
+
+
+async def test_mail_answer_to_a_confirmation_request_confirms_or_reopens(
+        intake: IntakeService, session_factory: async_sessionmaker[AsyncSession],
+        policy: SlaPolicy) -> None:
+    def mail(external_id: str, text: str) -> InboundMessage:
+        return InboundMessage(channel=ChannelKind.EMAIL, external_id=external_id,
+                              sender=SenderIdentity(email="zhang@school.edu.cn"),
+                              reply_to=ReplyAddress(ChannelKind.EMAIL, "zhang@school.edu.cn"),
+                              text=text, received_at=RECEIVED, incident_number="2026-0001")
+
+    async def resolve() -> None:
+        async with UnitOfWork(session_factory) as uow:
+            incident = await uow.incidents.by_number("2026-0001")
+            if incident.status is Status.NEW:
+                incident.take("li", at=RECEIVED, policy=policy)
+            incident.transition(Status.RESOLVED, at=RECEIVED, actor="li", policy=policy)
+            await uow.incidents.save(incident, now=RECEIVED)
+            await uow.commit()
+
+    async def status() -> Status:
+        async with UnitOfWork(session_factory) as uow:
+            return (await uow.incidents.by_number("2026-0001")).status
+
+    await intake.handle(mail("m1", "网站打不开"))
+    await resolve()
+    await intake.handle(mail("m2", "未解决：首页还是空白"))
+    assert await status() is Status.IN_PROGRESS
+    await resolve()
+    await intake.handle(mail("m3", "谢谢，我再看看"))
+    assert await status() is Status.RESOLVED
+    await intake.handle(mail("m4", "已解决，谢谢！"))
+    assert await status() is Status.CLOSED

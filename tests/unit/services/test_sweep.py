@@ -54,7 +54,7 @@ class Desk:
                                   clock=clock, renderer=renderer, recipients=recipients)
         self.actions = IncidentActions(session_factory=factory, policy=policy, clock=clock,
                                        renderer=renderer, rules=rules,
-                                       escalator=self.sweep.escalate_now)
+                                       escalator=self.sweep.escalate_now, recipients=recipients)
         self.digest = DigestService(session_factory=factory, calendar=policy.calendar,
                                     clock=clock, renderer=renderer, recipients=recipients)
 
@@ -213,3 +213,42 @@ async def test_two_sweepers_act_once(desk: Desk) -> None:
     # warning to the desk's group and mailbox, breach to the manager: each exactly once
     assert sorted(r.target for r in await desk.outbox("escalation")) == [
         "desk@desk.example", "group:8888", "private:20009"]
+
+
+async def test_reopened_incident_climbs_the_ladder_again(desk: Desk) -> None:
+    desk.clock.now = at("2026-11-23T10:00")
+    number = await desk.report()
+    await desk.actions.take(number, LI)
+    await desk.sweep_at("2026-11-27T10:00")  # warning and breach
+    await desk.actions.resolve(number, LI, "已处理")
+    async with UnitOfWork(desk.factory) as uow:
+        contact = await uow.contacts.find([("qq", "10001")])
+    assert contact is not None and contact.id is not None
+    await desk.actions.not_resolved(number, contact.id, "张老师", "还是白屏")
+    told = [r for r in await desk.outbox("progress") if "反馈问题未解决" in r.text]
+    assert {r.target for r in told} == {"private:20001", "li@desk.example"}
+    assert await desk.sweep_at("2026-12-01T12:00") == [f"{number}:warning"]  # 75% of 3wd
+    from bot.domain.errors import IllegalTransitionError
+    await desk.actions.resolve(number, LI, "已处理")
+    await desk.actions.confirm(number, contact.id, "张老师")
+    with pytest.raises(IllegalTransitionError):  # closed stays closed
+        await desk.actions.not_resolved(number, contact.id, "张老师", "又坏了")
+
+
+async def test_raising_to_l1_after_a_warning_still_pages(desk: Desk) -> None:
+    desk.clock.now = at("2026-11-23T10:00")
+    number = await desk.report()
+    await desk.sweep_at("2026-11-25T16:00")  # L4 warning fired
+    await desk.actions.set_severity(number, Staff("d", "台", Role.DESK), Severity.L1)
+    actions = await desk.sweep_at("2026-11-25T16:01")
+    assert actions[0] == f"{number}:page"
+
+
+async def test_merge_keeps_the_targets_plan_clock(desk: Desk) -> None:
+    desk.clock.now = at("2026-11-23T10:00")
+    target = await desk.report()
+    desk.clock.now = at("2026-11-23T10:05")
+    duplicate = await desk.report()
+    await desk.actions.set_plan(target, LI, at("2026-11-26T17:00"), "更换模板")
+    await desk.actions.merge(duplicate, Staff("d", "台", Role.DESK), target)
+    assert f"{target}:plan_reminder" in await desk.sweep_at("2026-11-26T13:00")
