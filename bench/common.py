@@ -8,12 +8,12 @@ import platform
 import statistics
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -77,3 +77,18 @@ async def timed(fn: Callable[[], Awaitable[Any]], repeat: int) -> dict[str, floa
 def run(coro: Awaitable[Any]) -> Any:
     """asyncio.run for a coroutine object."""
     return asyncio.run(coro)  # type: ignore[arg-type]
+
+
+async def insert_in_batches(engine: AsyncEngine, table: Any, rows: Iterable[dict[str, Any]],
+                            batch: int = 5000) -> None:
+    """Bulk-insert ``rows`` into ``table`` a batch per transaction."""
+    pending: list[dict[str, Any]] = []
+    for row in rows:
+        pending.append(row)
+        if len(pending) == batch:
+            async with engine.begin() as conn:
+                await conn.execute(insert(table), pending)
+            pending = []
+    if pending:
+        async with engine.begin() as conn:
+            await conn.execute(insert(table), pending)

@@ -15,10 +15,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
-from bench.common import fresh_database, machine, postgres_url_from_env, run, timed  # noqa: E402
+from bench.common import (  # noqa: E402
+    fresh_database, insert_in_batches, machine, postgres_url_from_env, run, timed,
+)
 from storage.db import make_session_factory  # noqa: E402
 from storage.incidents import IncidentRepository  # noqa: E402
 from storage.models import IncidentRow  # noqa: E402
@@ -26,24 +28,20 @@ from storage.models import IncidentRow  # noqa: E402
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)
 
 
-async def populate(engine: AsyncEngine, size: int) -> None:
+def incident_rows(size: int):  # type: ignore[no-untyped-def]
     """``size`` open incidents; every hundredth is due, the rest fall due over the next weeks."""
-    batch = []
     for n in range(size):
         due = NOW - timedelta(minutes=n % 60 + 1) if n % 100 == 0 else (
             NOW + timedelta(minutes=5 + n % 40_000))
-        batch.append(dict(number=f"2026-{n + 1:06d}", title="t", description="d",
-                          category="fault", severity="l4", status="in_progress", channel="qq",
-                          escalation_level=0, reported_at=NOW - timedelta(days=1),
-                          response_due_at=due, next_due_at=due, sla_paused_wall_s=0.0,
-                          sla_paused_work_s=0.0, updated_at=NOW))
-        if len(batch) == 5000:
-            async with engine.begin() as conn:
-                await conn.execute(insert(IncidentRow), batch)
-            batch = []
-    if batch:
-        async with engine.begin() as conn:
-            await conn.execute(insert(IncidentRow), batch)
+        yield dict(number=f"2026-{n + 1:06d}", title="t", description="d", category="fault",
+                   severity="l4", status="in_progress", channel="qq", escalation_level=0,
+                   reported_at=NOW - timedelta(days=1), response_due_at=due, next_due_at=due,
+                   sla_paused_wall_s=0.0, sla_paused_work_s=0.0, updated_at=NOW)
+
+
+async def populate(engine: AsyncEngine, size: int) -> None:
+    """Insert the rows and refresh the planner's statistics."""
+    await insert_in_batches(engine, IncidentRow, incident_rows(size))
     async with engine.begin() as conn:
         await conn.execute(text("ANALYZE"))
 

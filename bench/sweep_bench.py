@@ -19,10 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
-from bench.common import fresh_database, machine, postgres_url_from_env, run, timed  # noqa: E402
+from bench.common import (  # noqa: E402
+    fresh_database, insert_in_batches, machine, postgres_url_from_env, run, timed,
+)
 from bot.channels.base import ChannelRegistry, DeliveryReceipt  # noqa: E402
 from bot.domain.messages import ChannelKind, OutboundNotice  # noqa: E402
 from bot.main import DeskService, build_policy, build_recipients, build_calendar  # noqa: E402
@@ -35,29 +36,24 @@ from storage.incidents import IncidentRepository  # noqa: E402
 from storage.models import IncidentRow  # noqa: E402
 
 
-async def populate(engine: AsyncEngine, size: int, now: datetime) -> int:
+def incident_rows(size: int, now: datetime):  # type: ignore[no-untyped-def]
     """``size`` open L1 incidents; every hundredth has its warning due now."""
-    due_count, batch = 0, []
     for n in range(size):
-        due = n % 100 == 0
-        started = now - timedelta(minutes=12) if due else now - timedelta(minutes=1)
+        started = now - timedelta(minutes=12 if n % 100 == 0 else 1)
         warn = started + timedelta(minutes=11, seconds=15)
-        due_count += due
-        batch.append(dict(
+        yield dict(
             number=f"2026-{n + 1:06d}", title="首页打不开", description="d", category="fault",
             severity="l1", status="acknowledged", channel="qq", reply_kind="qq",
             reply_target="group:1", escalation_level=1, reported_at=started,
             response_started_at=started, response_due_at=started + timedelta(minutes=15),
             next_escalation_at=warn, next_due_at=warn, sla_paused_wall_s=0.0,
-            sla_paused_work_s=0.0, updated_at=now, tracking_token=f"t{n}"))
-        if len(batch) == 5000:
-            async with engine.begin() as conn:
-                await conn.execute(insert(IncidentRow), batch)
-            batch = []
-    if batch:
-        async with engine.begin() as conn:
-            await conn.execute(insert(IncidentRow), batch)
-    return due_count
+            sla_paused_work_s=0.0, updated_at=now, tracking_token=f"t{n}")
+
+
+async def populate(engine: AsyncEngine, size: int, now: datetime) -> int:
+    """Insert the rows; returns how many are due."""
+    await insert_in_batches(engine, IncidentRow, incident_rows(size, now))
+    return (size + 99) // 100
 
 
 async def bench_sweep(kind: str, size: int, pg: str | None, tmp: Path) -> dict[str, object]:

@@ -85,20 +85,12 @@ async def _ping(url: str) -> None:
         await engine.dispose()
 
 
-async def _create_database(admin_url: str, name: str) -> None:
+async def _admin(admin_url: str, sql: str) -> None:
+    """Run one statement outside a transaction (CREATE/DROP DATABASE need that)."""
     engine = make_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         async with engine.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        await engine.dispose()
-
-
-async def _drop_database(admin_url: str, name: str) -> None:
-    engine = make_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            await conn.execute(text(sql))
     finally:
         await engine.dispose()
 
@@ -110,7 +102,7 @@ def postgres_url() -> Iterator[str]:
     if admin is None:
         pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432 and DESK_TEST_POSTGRES_URL unset")
     name = f"sitedesk_test_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_create_database(admin, name))
+    asyncio.run(_admin(admin, f'CREATE DATABASE "{name}"'))
     url = make_url(admin).set(database=name).render_as_string(hide_password=False)
 
     async def migrate() -> None:
@@ -122,7 +114,7 @@ def postgres_url() -> Iterator[str]:
 
     asyncio.run(migrate())
     yield url
-    asyncio.run(_drop_database(admin, name))
+    asyncio.run(_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
