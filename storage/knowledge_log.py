@@ -127,7 +127,8 @@ class KnowledgeLogRepository:
             select(ContactRow.id, ContactRow.merged_into_id)
             .where(ContactRow.id.in_(contact_ids), ContactRow.merged_into_id.is_not(None)))
         for cid, into in merged.all():
-            owner[cid] = into
+            if into is not None:  # the query filters NULLs; this tells the type checker
+                owner[cid] = into
         rows = await self._session.execute(
             select(IncidentRow.id, IncidentRow.requester_id, IncidentRow.reported_at)
             .where(IncidentRow.requester_id.in_(set(owner.values())),
@@ -135,7 +136,8 @@ class KnowledgeLogRepository:
             .order_by(IncidentRow.reported_at, IncidentRow.id))
         by_owner: dict[int, list[tuple[int, datetime]]] = {}
         for incident_id, requester_id, reported_at in rows.all():
-            by_owner.setdefault(requester_id, []).append((incident_id, reported_at))
+            if requester_id is not None:
+                by_owner.setdefault(requester_id, []).append((incident_id, reported_at))
         return {cid: by_owner.get(own, []) for cid, own in owner.items()}
 
     async def misses(self, *, limit: int = 100) -> list[LoggedQuestion]:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, String, case, cast, func, or_, select
+from sqlalchemy import ColumnElement, String, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.incident import Status
@@ -118,7 +118,8 @@ class LedgerRepository:
                           int(count))
 
 
-def _listing(where: list[ColumnElement[bool]], now: datetime) -> Select[Any]:
+def _listing(where: list[ColumnElement[bool]], now: datetime) -> Any:
+    # Typed as Any: Select's type parameters differ between SQLAlchemy 2.0 and 2.1.
     return (select(IncidentRow.number, IncidentRow.title, IncidentRow.status,
                    IncidentRow.severity, IncidentRow.category, IncidentRow.channel,
                    IncidentRow.owner, IncidentRow.assignee, ContactRow.name,
@@ -152,7 +153,7 @@ def _conditions(flt: LedgerFilter, now: datetime) -> list[ColumnElement[bool]]:
     return where
 
 
-def _to_row(r: Row[Any]) -> LedgerRow:
+def _to_row(r: Any) -> LedgerRow:
     (number, title, status, severity, category, channel, owner, assignee, requester,
      reported_at, next_due_at, response_due_at, overdue) = r
     return LedgerRow(number, title, status, severity, category, channel, owner, assignee,
