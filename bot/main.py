@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.base import ChannelRegistry
 from bot.channels.email_service import Stop, quarantine_count, start_email_channel
@@ -33,7 +34,6 @@ from bot.web.channel import TrackingPageChannel
 from config.calendar import load_official_days, warn_estimated_years
 from config.settings import Settings
 from knowledge_base import KnowledgeBaseError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.db import make_engine, make_session_factory
 from storage.files import FileStore
 from storage.migrate import upgrade
@@ -58,7 +58,8 @@ def build_policy(settings: Settings, calendar: DutyCalendar) -> SlaPolicy:
 
 def build_runtime(settings: Settings, *, clock: Clock = system_clock,
                   registry: ChannelRegistry | None = None) -> Runtime:
-    """Wire every service; nothing is started and no I/O is done yet."""
+    """Wire every service; nothing is started and nothing is connected yet (the knowledge
+    base's article files are read here)."""
     engine = make_engine(settings.database_url())
     files = FileStore(settings.desk.data_dir / "files")
     session_factory = make_session_factory(engine)
@@ -66,34 +67,34 @@ def build_runtime(settings: Settings, *, clock: Clock = system_clock,
     policy = build_policy(settings, calendar)
     registry = registry or ChannelRegistry()
     base_url = settings.web.base_url()
-    renderer = NoticeRenderer(settings.desk.zone(), override_dir=Path("config/templates"),
-                              tracking_url=lambda incident: f"{base_url}/t/{incident.tracking_token}")
+    renderer = NoticeRenderer(
+        settings.desk.zone(), override_dir=Path("config/templates"),
+        tracking_url=lambda incident: f"{base_url}/t/{incident.tracking_token}")
+    rules = settings.escalation.rules()
     intake = IntakeService(
         session_factory=session_factory, policy=policy, clock=clock,
         defaults=IntakeDefaults(severity=settings.intake.default_severity,
                                 category=Category.from_text(settings.intake.default_category)),
-        renderer=renderer)
+        renderer=renderer, rules=rules)
     delivery = DeliveryService(
         session_factory=session_factory, registry=registry, clock=clock,
         retry=RetryPolicy(settings.delivery.max_attempts, settings.delivery.base_backoff.amount,
                           settings.delivery.max_backoff.amount),
         lease=settings.delivery.lease.amount, batch_size=settings.delivery.batch_size)
     knowledge = _load_knowledge(settings, session_factory, clock)
-    rules = settings.escalation.rules()
     recipients = build_recipients(settings)
     sweep = SweepService(session_factory=session_factory, policy=policy, rules=rules,
                          clock=clock, renderer=renderer, recipients=recipients,
                          batch=settings.escalation.sweep_batch)
     digest = DigestService(session_factory=session_factory, calendar=calendar, clock=clock,
                            renderer=renderer, recipients=recipients, quarantined=quarantine_count)
-    intake.rules = rules
     actions = IncidentActions(session_factory=session_factory, policy=policy, clock=clock,
                               renderer=renderer, rules=rules, escalator=sweep.escalate_now,
                               recipients=recipients)
     return Runtime(settings=settings, engine=engine, session_factory=session_factory,
                    calendar=calendar, policy=policy, registry=registry, intake=intake,
-                   actions=actions, renderer=renderer, delivery=delivery, files=files, knowledge=knowledge,
-                   sweep=sweep, digest=digest, clock=clock,
+                   actions=actions, renderer=renderer, delivery=delivery, files=files,
+                   knowledge=knowledge, sweep=sweep, digest=digest, clock=clock,
                    started_at=clock())
 
 
