@@ -19,6 +19,12 @@ _STOP_WORDS = frozenset(
     "哪 哪里 哪儿 在哪 为什么 为啥 一个 个 一下 下 有 有没有 还 也 就 都 把 被 给 让 这 那 这个 那个 "
     "里 上 中 时 后 吗 请 帮 能否 是否 需要 应该 一 不 没 很 太 又 再 已经 现在 之后".split()
 )
+# Question-intent phrases (can/why/where/how, yes-no forms): they say what kind of answer is wanted, not what about,
+# so the word channel drops them whole before jieba splits them into content-looking pieces (能不能 → 不能).
+_INTENT = re.compile(
+    "能不能|可不可以|可以不可以|是不是|有没有|会不会|要不要|行不行|怎么回事|怎么弄|怎么搞|怎么整|咋办|咋弄|咋整|咋|"
+    "为啥|为什么|什么原因|啥原因|在哪里|在哪儿|在哪"
+)
 _SYNONYM_CANON: dict[str, list[str]] = {}
 for _group in SYNONYM_GROUPS:
     for _member in _group:
@@ -29,6 +35,11 @@ _SYNONYM_PATTERN = re.compile("|".join(sorted(map(re.escape, _SYNONYM_CANON), ke
 def text_runs(text: str) -> list[str]:
     """Split normalised text into runs of Chinese characters and ASCII words."""
     return _RUN.findall(text)
+
+
+def strip_intent(text: str) -> str:
+    """``text`` with question-intent phrases (能不能, 为啥, 在哪…) replaced by spaces."""
+    return _INTENT.sub(" ", text)
 
 
 def char_grams(text: str) -> list[str]:
@@ -95,7 +106,7 @@ class DomainTokenizer:
     def words(self, text: str) -> list[str]:
         """Search-mode words of ``text`` without stop words and single function characters."""
         out: list[str] = []
-        for run in text.split():
+        for run in strip_intent(text).split():
             for word in self._jieba.cut_for_search(run, HMM=False):
                 if word.strip() and word not in _STOP_WORDS:
                     out.append(word)

@@ -35,3 +35,25 @@ def test_greetings_and_placeholders_normalise_to_empty(greeting: str) -> None:
 def test_filler_removal_keeps_words_that_contain_filler_characters() -> None:
     assert normalize_text("网站无法访问，问题在哪") == "网站无法访问 问题在哪"
     assert normalize_text("新来的老师要开账号") == "新来的老师要开账号"
+
+
+@pytest.mark.parametrize(
+    ("question", "absent", "present"),
+    [
+        ("能不能设置定时发布", "不能", "设置"),
+        ("为啥我只能看到两个栏目", "为啥", "栏目"),
+        ("是不是要审核", "不是", "审核"),
+    ],
+)
+def test_intent_phrases_are_not_content_words(question: str, absent: str, present: str) -> None:
+    from knowledge_base.tokenizer import shared_tokenizer, strip_intent
+
+    words = shared_tokenizer().words(question)
+    assert absent not in words and present in words
+    assert "能不能" not in strip_intent(question)
+
+
+def test_content_negation_survives_intent_stripping() -> None:
+    from knowledge_base.tokenizer import shared_tokenizer
+
+    assert "不能编辑" in shared_tokenizer().words("栏目不能编辑")
