@@ -150,6 +150,13 @@ ENGLISH_GLOSSES: dict[str, str] = {
 
 _ASCII_TOKEN = re.compile(r"[a-z0-9]+")
 
+# How a user names the site a question happens on ("在学院网站上加栏目", "我们单位的网站"). Whose site it is says
+# nothing about what is asked, and a KB keyword such as 学院网站 (on the article about applying for a new site) must not
+# capture every question that mentions one, so retrieval reads the owner away and keeps plain 网站.
+SITE_OWNER = re.compile(
+    r"(?:我们|咱们|我院|本院|本单位|学院|学校|部门|单位|院系|系里|中心|研究所|研究院|处室)+的?(?=网站|主页|官网|网页)"
+)
+
 
 def has_term(text: str, word: str) -> bool:
     """True when ``word`` occurs in ``text``; ASCII words must match whole ASCII tokens (oa is not upload)."""

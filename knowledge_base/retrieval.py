@@ -14,7 +14,7 @@ from knowledge_base.lexicon import ENGLISH_GLOSSES, SYNONYM_GROUPS, foreign_topi
 from knowledge_base.normalize import normalize_field
 from knowledge_base.rerank import Reranker, RerankWeights
 from knowledge_base.scope import DomainVocabulary
-from knowledge_base.spelling import HomophoneCorrector, english_glosses
+from knowledge_base.spelling import HomophoneCorrector, drop_site_owner, gloss_in_place
 from knowledge_base.tfidf import FloatArray, TfidfIndex, top_indices, weighted_counts
 from knowledge_base.tokenizer import (
     DomainTokenizer,
@@ -122,12 +122,11 @@ class Retriever:
         return TfidfIndex(docs, max_df=w.max_df)
 
     def rewrite(self, query: str) -> str:
-        """The query as retrieval sees it: homophone typos corrected, English IT words glossed in Chinese."""
+        """The query as retrieval sees it: English IT words glossed in Chinese where they stand, the site's owner
+        dropped, homophone typos corrected."""
         if not query:
             return query
-        glosses = english_glosses(query)
-        corrected = self._speller.correct(query)
-        return f"{corrected} {glosses}" if glosses else corrected
+        return self._speller.correct(drop_site_owner(gloss_in_place(query)))
 
     def coverage(self, query: str, index: int) -> float:
         """IDF-weighted share of the query's content words that article ``index`` covers (0–1)."""

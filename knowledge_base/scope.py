@@ -46,7 +46,7 @@ class DomainVocabulary:
         for word in units:
             system = _names_system(word)
             known = self.known(word, words)
-            if not (known or system) and self._tokenizer.frequency(word) >= GENERIC_FREQUENCY:
+            if not (known or system) and self._generic(word):
                 continue
             weight = CAMPUS_SYSTEM_WEIGHT if system else 1.0
             total += weight
@@ -54,6 +54,10 @@ class DomainVocabulary:
                 absent += weight
                 foreign.append(word)
         return (absent / total if total else 0.0), tuple(foreign)
+
+    def _generic(self, word: str) -> bool:
+        """An everyday word of general Chinese, or one that describes rather than names (改成, 三级, 周一)."""
+        return self._tokenizer.frequency(word) >= GENERIC_FREQUENCY or self._tokenizer.descriptive(word)
 
 
 def _names_system(word: str) -> bool:

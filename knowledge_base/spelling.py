@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from knowledge_base.lexicon import ENGLISH_GLOSSES
+from knowledge_base.lexicon import ENGLISH_GLOSSES, SITE_OWNER
 from knowledge_base.tokenizer import char_to_pinyin, text_runs
 
 _ASCII_WORD = re.compile(r"[a-z][a-z0-9]*")
@@ -74,10 +74,15 @@ class HomophoneCorrector:
         return None
 
 
-def english_glosses(text: str) -> str:
-    """Chinese equivalents of the English IT words in ``text`` (space-separated; empty when none)."""
-    found = [ENGLISH_GLOSSES[w] for w in _ASCII_WORD.findall(text) if w in ENGLISH_GLOSSES]
-    return " ".join(dict.fromkeys(found))
+def drop_site_owner(text: str) -> str:
+    """``text`` with the owner of a named site removed (学院网站 → 网站), see lexicon.SITE_OWNER."""
+    return SITE_OWNER.sub("", text)
+
+
+def gloss_in_place(text: str) -> str:
+    """``text`` with each English IT word replaced by its Chinese gloss where it stands (password忘了 → 密码忘了),
+    so the gloss joins the Chinese words around it."""
+    return _ASCII_WORD.sub(lambda m: ENGLISH_GLOSSES.get(m.group(0), m.group(0)), text)
 
 
 def _bigrams(text: str) -> list[str]:

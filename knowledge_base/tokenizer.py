@@ -25,6 +25,9 @@ _INTENT = re.compile(
     "能不能|可不可以|可以不可以|是不是|有没有|会不会|要不要|行不行|怎么回事|怎么弄|怎么搞|怎么整|咋办|咋弄|咋整|咋|"
     "为啥|为什么|什么原因|啥原因|在哪里|在哪儿|在哪"
 )
+# jieba part-of-speech tags of words that give an amount, a time, a manner or a position (三级, 两级, 周一, 已经,
+# 上面) rather than name a thing or an action: they never decide what a question is about.
+_DESCRIPTIVE_TAGS = frozenset("m q t d b r p c u f y e o".split())
 _SYNONYM_CANON: dict[str, list[str]] = {}
 for _group in SYNONYM_GROUPS:
     for _member in _group:
@@ -116,6 +119,10 @@ class DomainTokenizer:
         """The word's count in the tokenizer's dictionary (jieba's general-Chinese counts plus domain words)."""
         return int(self._jieba.FREQ.get(word, 0))
 
+    def descriptive(self, word: str) -> bool:
+        """True when jieba's general dictionary tags ``word`` as a numeral, measure, time, adverb, pronoun or the like."""
+        return _word_tags().get(word) in _DESCRIPTIVE_TAGS
+
     def short_words(self) -> frozenset[str]:
         """Chinese words of two to four characters in the tokenizer's dictionary (the spelling lexicon)."""
         if self._short_words is None:
@@ -126,6 +133,14 @@ class DomainTokenizer:
     def terms(self, text: str) -> list[str]:
         """Words plus synonym canonical tokens: the word channel's analyser."""
         return self.words(text) + synonym_terms(text)
+
+
+@lru_cache(maxsize=1)
+def _word_tags() -> dict[str, str]:
+    """jieba's part-of-speech table of its general dictionary (loaded once, about 0.3 s)."""
+    import jieba.posseg  # type: ignore[import-untyped]  # noqa: PLC0415 - loads a large table; only when needed
+
+    return dict(jieba.posseg.dt.word_tag_tab)
 
 
 _SHARED: DomainTokenizer | None = None

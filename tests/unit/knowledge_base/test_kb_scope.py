@@ -38,3 +38,10 @@ def test_foreign_questions_are_gated_unless_they_name_the_website() -> None:
     assert decide("学生证补办", 0.9, 0.1, policy, foreign=foreign)[0] is Decision.NO_MATCH
     assert decide("网站上学生证补办的通知", 0.9, 0.1, policy, foreign=foreign)[0] is Decision.ANSWER
     assert decide("学生证补办", 0.9, 0.1, policy, foreign=(0.3, ("学生证",)))[0] is Decision.ANSWER
+
+
+def test_amounts_and_times_are_not_distinctive_words() -> None:
+    vocab = DomainVocabulary(("审核流程怎么配置", "工作流"), shared_tokenizer())
+    share, foreign = vocab.foreign_share("审核流程想从三级改成两级")
+    assert "三级" not in foreign and "两级" not in foreign
+    assert share < 0.65

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from knowledge_base import Matcher, normalize_text
+from knowledge_base.article import Article
 from knowledge_base.lexicon import has_term, topics_in
-from knowledge_base.spelling import HomophoneCorrector, english_glosses
+from knowledge_base.spelling import HomophoneCorrector, drop_site_owner, gloss_in_place
 
 
 @pytest.fixture(scope="module")
@@ -25,9 +26,27 @@ def test_real_words_and_particles_are_left_alone(corrector: HomophoneCorrector) 
     assert corrector.correct("发布了新闻") == "发布了新闻"
 
 
-def test_english_words_get_chinese_glosses() -> None:
-    assert english_glosses("后台怎么login password忘了") == "登录 密码"
-    assert english_glosses("没有英文") == ""
+def test_english_words_are_glossed_where_they_stand() -> None:
+    assert gloss_in_place("后台怎么login password忘了") == "后台怎么登录 密码忘了"
+    assert gloss_in_place("logo怎么换") == "logo怎么换"  # no gloss: the word stays
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("在学院网站下面加栏目", "在网站下面加栏目"), ("我们单位的网站打不开", "网站打不开"), ("研究生院网站", "研究生院网站")],
+)
+def test_the_owner_of_a_site_is_read_away(text: str, expected: str) -> None:
+    assert drop_site_owner(text) == expected
+
+
+def test_a_site_owner_does_not_pull_questions_to_the_new_site_article() -> None:
+    matcher = Matcher(
+        [
+            Article("site.apply", "如何申请新建二级网站", "填写申请表。", keywords=("新建网站", "二级网站", "学院网站")),
+            Article("column.add", "如何新增栏目或子栏目", "在站点树中新建。", keywords=("新增栏目", "子栏目", "二级栏目")),
+        ]
+    )
+    assert matcher.match("在学院网站下面加一个二级栏目").candidates[0].article_id == "column.add"
 
 
 def test_ascii_topic_words_match_whole_tokens_only() -> None:
