@@ -43,10 +43,10 @@ class CoverageScorer:
         return covered / total if total else 1.0
 
 
-# English function words of mixed-language questions; they name nothing.
+# English function words of mixed-language questions, and the xx placeholder of Chinese writing; they name nothing.
 _ENGLISH_FUNCTION_WORDS = frozenset(
     "a an the to of in on at for and or is are be can how what why where when which who do does not no my our "
-    "your it this that with from by i we you he she they me us please help hi hello ok".split()
+    "your it this that with from by i we you he she they me us please help hi hello ok xx xxx".split()
 )
 _ASCII_NAME = re.compile(r"[a-z]{2,}")
 

@@ -43,6 +43,9 @@ class RetrievalWeights:
     answer_words: bool = False
     max_df: float = 1.0
     topic_penalty: float = 0.7
+    # Term weights (IDF) from the articles of the desk's own domain only: articles about other campus systems are
+    # indexed, but however many there are they do not reweigh the words that tell the desk's articles apart.
+    domain_idf: bool = True
     pool: int = 30
     rescore: int = 5
 
@@ -85,6 +88,7 @@ class Retriever:
         self.weights = weights or RetrievalWeights()
         self.tokenizer = tokenizer or shared_tokenizer()
         self._fields = [_article_fields(a) for a in articles]
+        self._foreign = np.array([bool(f.topics) for f in self._fields], dtype=bool)
         self._char = self._build(char_grams, answer_analyser=char_bigrams)
         word_answer = self.tokenizer.terms if self.weights.answer_words else None
         self._word = self._build(self.tokenizer.terms, answer_analyser=word_answer)
@@ -101,7 +105,6 @@ class Retriever:
             (t for f in self._fields for t in (f.title, *f.terms, *f.questions)),
             self.tokenizer.short_words(),
         )
-        self._foreign = np.array([bool(f.topics) for f in self._fields], dtype=bool)
         keep = np.float32(1.0 - self.weights.topic_penalty)
         self._default_factor = np.where(self._foreign, keep, np.float32(1.0)).astype(np.float32)
         self._topic_masks = {
@@ -119,7 +122,8 @@ class Retriever:
             if answer_analyser is not None and w.answer_field > 0:
                 parts.append((answer_analyser(f.answer), w.answer_field))
             docs.append(weighted_counts(parts))
-        return TfidfIndex(docs, max_df=w.max_df)
+        weighting = [not foreign for foreign in self._foreign] if w.domain_idf else None
+        return TfidfIndex(docs, max_df=w.max_df, weighting=weighting)
 
     def rewrite(self, query: str) -> str:
         """The query as retrieval sees it: English IT words glossed in Chinese where they stand, the site's owner
@@ -148,39 +152,47 @@ class Retriever:
         words = self.tokenizer.words(query)
         self._word.accumulate(words + synonym_terms(query), fused, w.word)
         self._pinyin.accumulate(pinyin_grams(query), fused, w.pinyin)
-        fused = self._penalise_foreign(fused, topics_in(query))
+        factor = self._topic_factor(topics_in(query))
+        if factor is not None:
+            fused *= factor
         ranked = []
         for position, i in enumerate(top_indices(fused, w.pool)):
             fields = self._fields[i]
-            fz = self._fuzzy(query, fields) if position < w.rescore else 0.0
+            keep = 1.0 if factor is None else float(factor[i])
+            fz = self._fuzzy(query, fields) * keep if position < w.rescore else 0.0
             ranked.append(Ranked(i, float(fused[i]) + w.fuzzy * fz, float(fused[i]), fz, fields.topics))
         ranked.sort(key=lambda r: (-r.score, r.index))
-        return self._rerank(query, words, ranked)[:limit]
+        return self._rerank(query, words, ranked, factor)[:limit]
 
-    def _rerank(self, query: str, words: list[str], ranked: list[Ranked]) -> list[Ranked]:
-        """Add the field-aware re-ranking bonus to the first ``depth`` candidates and re-sort them."""
+    def _rerank(self, query: str, words: list[str], ranked: list[Ranked], factor: FloatArray | None) -> list[Ranked]:
+        """Add the field-aware re-ranking bonus (scaled like the article's other evidence) to the first ``depth``
+        candidates and re-sort them."""
         rr = self.reranker
         if not rr.weights.active or not ranked:
             return ranked
         view = rr.prepare(query, words)
         depth = rr.weights.depth
-        head = [replace(r, score=r.score + rr.bonus(rr.features(view, r.index))) for r in ranked[:depth]]
+        head = []
+        for r in ranked[:depth]:
+            keep = 1.0 if factor is None else float(factor[r.index])
+            head.append(replace(r, score=r.score + keep * rr.bonus(rr.features(view, r.index))))
         head.sort(key=lambda r: (-r.score, r.index))
         return head + ranked[depth:]
 
-    def _penalise_foreign(self, fused: FloatArray, query_topics: tuple[str, ...]) -> FloatArray:
-        """Down-weight articles about another campus system that the question does not name."""
+    def _topic_factor(self, query_topics: tuple[str, ...]) -> FloatArray | None:
+        """Per-article multiplier of the evidence: articles about another campus system that the question does not
+        name keep only ``1 - topic_penalty`` of it (every channel, the fuzzy score and the re-ranking bonus). None
+        when nothing is penalised."""
         if self.weights.topic_penalty <= 0 or not self._foreign.any():
-            return fused
+            return None
         if not any(topic in self._topic_masks for topic in query_topics):
-            fused *= self._default_factor
-            return fused
+            return self._default_factor
         foreign = self._foreign.copy()
         for topic in query_topics:
             if topic in self._topic_masks:
                 foreign &= ~self._topic_masks[topic]
-        factor = np.float32(1.0 - self.weights.topic_penalty)
-        return np.where(foreign, fused * factor, fused).astype(np.float32)
+        keep = np.float32(1.0 - self.weights.topic_penalty)
+        return np.where(foreign, keep, np.float32(1.0)).astype(np.float32)
 
     @staticmethod
     def _fuzzy(query: str, fields: _Fields) -> float:

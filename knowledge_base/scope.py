@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from knowledge_base.lexicon import CAMPUS_SYSTEMS, DOMAIN_WORDS, has_term
+from knowledge_base.lexicon import CAMPUS_CONTEXT_WORDS, CAMPUS_SYSTEMS, DOMAIN_WORDS, WORK_WORDS, has_term
 from knowledge_base.tokenizer import DomainTokenizer, synonym_terms
 
 # A word this frequent in jieba's general-Chinese dictionary is an everyday word (知道, 时候, 学校), not distinctive.
 GENERIC_FREQUENCY = 5000
 # How much a named campus system outweighs one ordinary absent word.
 CAMPUS_SYSTEM_WEIGHT = 4.0
+
+
+_CONTEXT = frozenset(CAMPUS_CONTEXT_WORDS)
 
 
 class DomainVocabulary:
@@ -28,7 +31,7 @@ class DomainVocabulary:
         words: set[str] = set()
         for text in head_texts:
             words.update(tokenizer.words(text))
-        self._words = frozenset(words) | frozenset(DOMAIN_WORDS)
+        self._words = frozenset(words) | frozenset(DOMAIN_WORDS) | frozenset(WORK_WORDS)
 
     def known(self, word: str, parts: Iterable[str] = ()) -> bool:
         """True when ``word`` (or its head: a shorter word it ends with) is KB vocabulary or a lexicon synonym."""
@@ -56,7 +59,10 @@ class DomainVocabulary:
         return (absent / total if total else 0.0), tuple(foreign)
 
     def _generic(self, word: str) -> bool:
-        """An everyday word of general Chinese, or one that describes rather than names (改成, 三级, 周一)."""
+        """An everyday word of general Chinese, a number, or one that describes rather than names (改成, 三级,
+        周一, 2019)."""
+        if word in _CONTEXT or word.isdigit():
+            return True
         return self._tokenizer.frequency(word) >= GENERIC_FREQUENCY or self._tokenizer.descriptive(word)
 
 

@@ -16,17 +16,28 @@ IntArray = npt.NDArray[np.int32]
 class TfidfIndex:
     """Cosine similarity over sublinear-tf, smoothed-idf, L2-normalised term vectors."""
 
-    def __init__(self, documents: Sequence[Mapping[str, float]], max_df: float = 1.0) -> None:
+    def __init__(
+        self,
+        documents: Sequence[Mapping[str, float]],
+        max_df: float = 1.0,
+        weighting: Sequence[bool] | None = None,
+    ) -> None:
         """Index documents given as ``{term: weighted term frequency}``.
 
+        ``weighting`` marks the documents whose term counts set the IDF weights (all when None); the others are
+        indexed with those weights, a term only they use counting as the rarest.
         Terms in more than ``max_df`` of the documents keep their weight in the vector norms but get no
         postings: they barely move a cosine score and their long postings dominate query time.
         """
         self.size = len(documents)
+        counted = [doc for i, doc in enumerate(documents) if weighting is None or weighting[i]] or list(documents)
         df: Counter[str] = Counter()
-        for doc in documents:
+        for doc in counted:
             df.update(term for term, tf in doc.items() if tf > 0)
-        self.idf = {term: math.log((self.size + 1) / (count + 1)) + 1.0 for term, count in df.items()}
+        for doc in documents:
+            df.update({term: 0 for term, tf in doc.items() if tf > 0 and term not in df})
+        base = len(counted) + 1
+        self.idf = {term: math.log(base / (count + 1)) + 1.0 for term, count in df.items()}
         postings: dict[str, tuple[list[int], list[float]]] = {}
         for doc_id, doc in enumerate(documents):
             vector = {t: (1.0 + math.log(tf) if tf >= 1 else tf) * self.idf[t] for t, tf in doc.items() if tf > 0}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from knowledge_base.decide import Decision, DecisionPolicy, decide
+from knowledge_base.lexicon import foreign_topics
 from knowledge_base.scope import DomainVocabulary
 from knowledge_base.tokenizer import shared_tokenizer
 
@@ -45,3 +46,21 @@ def test_amounts_and_times_are_not_distinctive_words() -> None:
     share, foreign = vocab.foreign_share("审核流程想从三级改成两级")
     assert "三级" not in foreign and "两级" not in foreign
     assert share < 0.65
+
+
+def test_university_people_and_units_do_not_make_a_question_foreign() -> None:
+    vocab = DomainVocabulary(("审核流程", "送审", "审核人"), shared_tokenizer())
+    share, foreign = vocab.foreign_share("部门负责人审完了还要宣传部审核吗")
+    assert "宣传部" not in foreign and "负责人" not in foreign
+    assert share < 0.65
+
+
+def test_everyday_words_of_web_work_count_as_known() -> None:
+    vocab = DomainVocabulary(("紧急稿件怎么发布", "审核人不在"), shared_tokenizer())
+    share, foreign = vocab.foreign_share("稿子没人审 审核人不在")
+    assert share == 0.0 and foreign == ()
+
+
+def test_scheduled_publishing_is_not_an_article_about_another_system() -> None:
+    assert foreign_topics("如何定时发布文章 预约发布") == ()
+    assert foreign_topics("会议室预约") != ()
