@@ -4,10 +4,14 @@ A word is *in domain* when it occurs in the KB's titles, keywords/synonyms or si
 synonym lexicon). A question whose distinctive words (two or more characters, not everyday words of general Chinese)
 are mostly absent from that vocabulary is about something else, however many generic words it shares with an
 article. Names of other campus systems (lexicon.CAMPUS_SYSTEMS) are weak evidence: they count extra as absent.
+University context (people, units, events: lexicon.CAMPUS_CONTEXT_WORDS), amounts and times are skipped; everyday
+words of web work (lexicon.WORK_WORDS) count as known. A question that is about another system outright (财务系统的
+报表, 企业微信的审批, 云盘里的文件) is wholly foreign.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from knowledge_base.lexicon import CAMPUS_CONTEXT_WORDS, CAMPUS_SYSTEMS, DOMAIN_WORDS, WORK_WORDS, has_term
@@ -20,6 +24,12 @@ CAMPUS_SYSTEM_WEIGHT = 4.0
 
 
 _CONTEXT = frozenset(CAMPUS_CONTEXT_WORDS)
+# A compound ending in a context word is one too (开学典礼, 学术讲座): in Chinese the head comes last.
+_CONTEXT_HEADS = tuple(w for w in CAMPUS_CONTEXT_WORDS if len(w) >= 2)
+# "X系统 / X平台": a system named by what it is for; the question is about it unless X is the KB's own vocabulary.
+_NAMED_SYSTEM = re.compile(r"([\u4e00-\u9fff]{2,4}?)(?:管理)?(?:系统|平台)")
+# A campus system as the owner or place of the thing asked about: 企业微信的审批, 云盘里的文件, 钉钉上.
+_OWNED_BY = "(?:的|里|里面|中|上)"
 
 
 class DomainVocabulary:
@@ -39,9 +49,25 @@ class DomainVocabulary:
             return True
         return any(word.endswith(part) and part in self._words for part in parts if part != word)
 
+    def other_system(self, query: str) -> str | None:
+        """The other system ``query`` is about (财务系统的报表, 企业微信的审批, 云盘里的文件), or None."""
+        for match in _NAMED_SYSTEM.finditer(query):
+            name = match.group(1)
+            parts = [w for w in self._tokenizer.words(name) if len(w) >= 2] or [name]
+            if not any(self.known(part) or self._tokenizer.descriptive(part) for part in parts):
+                return match.group(0)
+        for name in _POSSESSIVE_SYSTEMS:
+            if re.search(re.escape(name) + _OWNED_BY, query):
+                return name
+        return None
+
     def foreign_share(self, query: str) -> tuple[float, tuple[str, ...]]:
         """Weighted share (0–1) of the distinctive words of normalised ``query`` that the KB never uses, and
-        those words. 0.0 when the question has no distinctive word."""
+        those words; 1.0 when the question is about another system (other_system). 0.0 when the question has no
+        distinctive word."""
+        other = self.other_system(query)
+        if other is not None:
+            return 1.0, (other,)
         words = [w for w in dict.fromkeys(self._tokenizer.words(query)) if len(w) >= 2]
         units = [w for w in words if not any(w != other and w in other for other in words)]
         total = absent = 0.0
@@ -61,9 +87,16 @@ class DomainVocabulary:
     def _generic(self, word: str) -> bool:
         """An everyday word of general Chinese, a number, or one that describes rather than names (改成, 三级,
         周一, 2019)."""
-        if word in _CONTEXT or word.isdigit():
+        if word in _CONTEXT or word.isdigit() or any(word.endswith(c) for c in _CONTEXT_HEADS):
             return True
         return self._tokenizer.frequency(word) >= GENERIC_FREQUENCY or self._tokenizer.descriptive(word)
+
+
+# Systems and platforms (not devices: 电脑上 is where a page is viewed) that own what a question is about.
+_POSSESSIVE_SYSTEMS = (
+    "邮箱", "教务", "一卡通", "校园卡", "图书馆", "知网", "钉钉", "企业微信", "公众号", "腾讯会议", "云盘", "网盘",
+    "小程序", "学习通", "问卷星", "超星", "雨课堂", "u盘", "移动硬盘",
+)
 
 
 def _names_system(word: str) -> bool:

@@ -64,3 +64,24 @@ def test_everyday_words_of_web_work_count_as_known() -> None:
 def test_scheduled_publishing_is_not_an_article_about_another_system() -> None:
     assert foreign_topics("如何定时发布文章 预约发布") == ()
     assert foreign_topics("会议室预约") != ()
+
+
+def test_a_question_about_another_named_system_is_foreign() -> None:
+    vocab = DomainVocabulary(("站群管理系统登录", "统计报表导出", "审核流程设置", "误删恢复"), shared_tokenizer())
+    assert vocab.other_system("财务系统的统计报表怎么导出") == "财务系统"
+    assert vocab.other_system("企业微信的审批流程怎么设置") == "企业微信"
+    assert vocab.other_system("个人云盘里的文件误删了能恢复吗") == "云盘"
+    assert vocab.foreign_share("财务系统的统计报表怎么导出") == (1.0, ("财务系统",))
+
+
+def test_the_kbs_own_system_and_time_words_are_not_another_system() -> None:
+    vocab = DomainVocabulary(("站群管理系统登录", "系统维护"), shared_tokenizer())
+    assert vocab.other_system("站群管理系统的登录入口在哪") is None
+    assert vocab.other_system("今晚系统升级吗") is None
+    assert vocab.other_system("网站在我电脑上显示不全") is None
+
+
+def test_a_compound_ending_in_a_context_word_is_context() -> None:
+    vocab = DomainVocabulary(("飘窗", "浮动窗口"), shared_tokenizer())
+    _, foreign = vocab.foreign_share("开学典礼的飘窗怎么关")
+    assert "开学典礼" not in foreign
