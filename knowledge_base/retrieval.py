@@ -14,7 +14,7 @@ from knowledge_base.lexicon import ENGLISH_GLOSSES, SYNONYM_GROUPS, foreign_topi
 from knowledge_base.normalize import normalize_field
 from knowledge_base.rerank import Reranker, RerankWeights
 from knowledge_base.scope import DomainVocabulary
-from knowledge_base.spelling import HomophoneCorrector, drop_site_owner, gloss_in_place
+from knowledge_base.spelling import HomophoneCorrector, drop_context, gloss_in_place
 from knowledge_base.tfidf import FloatArray, TfidfIndex, top_indices, weighted_counts
 from knowledge_base.tokenizer import (
     DomainTokenizer,
@@ -126,11 +126,11 @@ class Retriever:
         return TfidfIndex(docs, max_df=w.max_df, weighting=weighting)
 
     def rewrite(self, query: str) -> str:
-        """The query as retrieval sees it: English IT words glossed in Chinese where they stand, the site's owner
-        dropped, homophone typos corrected."""
+        """The query as retrieval sees it: English IT words glossed in Chinese where they stand, the asker's setting
+        (学院, 老师, whose site) dropped, homophone typos corrected."""
         if not query:
             return query
-        return self._speller.correct(drop_site_owner(gloss_in_place(query)))
+        return self._speller.correct(drop_context(gloss_in_place(query)))
 
     def coverage(self, query: str, index: int) -> float:
         """IDF-weighted share of the query's content words that article ``index`` covers (0–1)."""

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from knowledge_base.lexicon import ENGLISH_GLOSSES, SITE_OWNER
+from knowledge_base.lexicon import ASKER_CONTEXT, ENGLISH_GLOSSES
 from knowledge_base.tokenizer import char_to_pinyin, text_runs
 
 _ASCII_WORD = re.compile(r"[a-z][a-z0-9]*")
@@ -74,9 +74,9 @@ class HomophoneCorrector:
         return None
 
 
-def drop_site_owner(text: str) -> str:
-    """``text`` with the owner of a named site removed (学院网站 → 网站), see lexicon.SITE_OWNER."""
-    return SITE_OWNER.sub("", text)
+def drop_context(text: str) -> str:
+    """``text`` without the asker's setting (学院网站 → 网站, 退休老师 → 退休), see lexicon.ASKER_CONTEXT."""
+    return ASKER_CONTEXT.sub("", text)
 
 
 def gloss_in_place(text: str) -> str:
