@@ -28,8 +28,9 @@ _CONTEXT = frozenset(CAMPUS_CONTEXT_WORDS)
 _CONTEXT_HEADS = tuple(w for w in CAMPUS_CONTEXT_WORDS if len(w) >= 2)
 # "X系统 / X平台": a system named by what it is for; the question is about it unless X is the KB's own vocabulary.
 _NAMED_SYSTEM = re.compile(r"([\u4e00-\u9fff]{2,4}?)(?:管理)?(?:系统|平台)")
-# A campus system as the owner or place of the thing asked about: 企业微信的审批, 云盘里的文件, 钉钉上.
-_OWNED_BY = "(?:的|里|里面|中|上)"
+# A campus system as the owner or place of the thing asked about (企业微信的审批, 云盘里的文件, 钉钉上), or owning an
+# account part named right after it (邮箱密码, 公众号后台, 邮箱容量).
+_OWNED_BY = "(?:的|里|里面|中|上|密码|账号|帐号|登录|登陆|后台|容量|管理员)"
 
 
 class DomainVocabulary:

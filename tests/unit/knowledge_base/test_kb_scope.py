@@ -71,6 +71,8 @@ def test_a_question_about_another_named_system_is_foreign() -> None:
     assert vocab.other_system("财务系统的统计报表怎么导出") == "财务系统"
     assert vocab.other_system("企业微信的审批流程怎么设置") == "企业微信"
     assert vocab.other_system("个人云盘里的文件误删了能恢复吗") == "云盘"
+    assert vocab.other_system("学校邮箱密码忘了怎么找回") == "邮箱"
+    assert vocab.other_system("转载公众号文章怎么只放个链接") is None  # a 公众号 article linked from the site
     assert vocab.foreign_share("财务系统的统计报表怎么导出") == (1.0, ("财务系统",))
 
 
