@@ -41,6 +41,20 @@ CAMPUS_CONTEXT_WORDS: tuple[str, ...] = (
     "产假", "出差", "放假", "寒假", "暑假", "周末", "晚上", "上午", "下午", "假期", "节假日",
 )
 
+# Operation classes: how users and authors name what they want to do. Longer forms first is not needed: any
+# member found as a substring marks the class (single characters only where they rarely mean anything else).
+ACTION_CLASSES: dict[str, tuple[str, ...]] = {
+    "add": ("新增", "添加", "增加", "新建", "加个", "加一个", "加栏目", "建栏目", "开通", "加人", "插入", "建个", "建一个"),
+    "delete": ("删除", "删掉", "删了", "删", "去掉", "移除", "下线", "撤回", "撤下", "撤掉", "撤稿", "取消", "关闭", "关掉", "停用", "隐藏"),
+    "modify": ("修改", "改成", "改为", "改名", "更改", "更换", "换成", "换个", "换新", "调整", "变更", "更正", "改"),
+    "restore": ("恢复", "找回", "还原", "回滚", "误删", "复原"),
+    "upload": ("上传", "传不上", "传上去", "传不了"),
+    "download": ("下载",),
+    "configure": ("设置", "配置", "设定", "开启", "启用"),
+    "find": ("查找", "搜索", "检索", "搜", "找不到", "查询"),
+    "apply": ("申请",),
+}
+
 # Groups of words users and authors use for the same thing; the first entry is the canonical token.
 SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("网站群", "站群", "网站群平台", "站群系统", "网站群管理平台", "cms", "建站平台"),

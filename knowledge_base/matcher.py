@@ -8,7 +8,7 @@ from typing import Any
 
 from knowledge_base.article import Article
 from knowledge_base.decide import Decision, DecisionPolicy, decide
-from knowledge_base.normalize import normalize_text
+from knowledge_base.normalize import normalize_text, without_quoted_names
 from knowledge_base.retrieval import Ranked, RetrievalWeights, Retriever
 from knowledge_base.tokenizer import DomainTokenizer
 
@@ -70,6 +70,10 @@ class Matcher:
             return []
         return self.retriever.rank(normalized, limit)
 
+    def foreign_share(self, text: str) -> tuple[float, tuple[str, ...]]:
+        """Share of the distinctive words of raw ``text`` (quoted names aside) that the KB never uses, with them."""
+        return self.retriever.foreign_share(self.retriever.rewrite(normalize_text(without_quoted_names(text))))
+
     def match(self, text: str) -> MatchResult:
         """Normalise ``text``, rank articles and decide: answer, ask back or no match."""
         normalized = normalize_text(text)
@@ -79,7 +83,7 @@ class Matcher:
         second = ranked[1].score if len(ranked) > 1 else 0.0
         coverage = self.retriever.coverage(rewritten, ranked[0].index) if ranked else 0.0
         unknown = self.retriever.unknown_names(normalized)
-        foreign = self.retriever.foreign_share(rewritten)
+        foreign = self.foreign_share(text)
         decision, reason = decide(
             rewritten, top, second, self.policy, coverage=coverage, unknown_names=unknown, foreign=foreign
         )

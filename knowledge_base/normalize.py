@@ -40,6 +40,8 @@ _FILLERS = re.compile(
 )
 # A message made only of acknowledgements ("收到，谢谢老师👍") is chat, not a question.
 _ACK_ONLY = re.compile(r"(?:\s|好的|好滴|收到|明白了?|知道了|了解了?|懂了|ok|okay|嗯|哦|噢|行|可以了|解决了|好了)*")
+# Quoted names (“学术交流”, 「招生就业」, 《管理办法》): the user's own column, page or document titles.
+_QUOTED = re.compile(r"“[^”]{1,20}”|‘[^’]{1,20}’|「[^」]{1,20}」|『[^』]{1,20}』|《[^》]{1,20}》|\"[^\"]{1,20}\"")
 _NON_TEXT = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\s]")
 _SPACES = re.compile(r"\s+")
 _TRAILING_PARTICLES = re.compile(r"(?:[吗呢吧呀啊哦嘛]+)(?=\s|$)")
@@ -73,6 +75,12 @@ def normalize_text(text: str) -> str:
     text = _TRAILING_PARTICLES.sub(" ", text)
     text = _SPACES.sub(" ", text).strip()
     return "" if _ACK_ONLY.fullmatch(text) else text
+
+
+def without_quoted_names(text: str) -> str:
+    """``text`` with quoted names removed: what a column or document is called says nothing about whether the
+    question is one the knowledge base covers."""
+    return _QUOTED.sub(" ", text)
 
 
 def normalize_field(text: str) -> str:

@@ -14,7 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from knowledge_base.lexicon import CAMPUS_CONTEXT_WORDS, CAMPUS_SYSTEMS, DOMAIN_WORDS, WORK_WORDS, has_term
+from knowledge_base.lexicon import (
+    ACTION_CLASSES,
+    CAMPUS_CONTEXT_WORDS,
+    CAMPUS_SYSTEMS,
+    DOMAIN_WORDS,
+    WORK_WORDS,
+    has_term,
+)
 from knowledge_base.tokenizer import DomainTokenizer, synonym_terms
 
 # A word this frequent in jieba's general-Chinese dictionary is an everyday word (知道, 时候, 学校), not distinctive.
@@ -42,7 +49,8 @@ class DomainVocabulary:
         words: set[str] = set()
         for text in head_texts:
             words.update(tokenizer.words(text))
-        self._words = frozenset(words) | frozenset(DOMAIN_WORDS) | frozenset(WORK_WORDS)
+        actions = (w for words_ in ACTION_CLASSES.values() for w in words_ if len(w) >= 2)
+        self._words = frozenset(words) | frozenset(DOMAIN_WORDS) | frozenset(WORK_WORDS) | frozenset(actions)
 
     def known(self, word: str, parts: Iterable[str] = ()) -> bool:
         """True when ``word`` (or its head: a shorter word it ends with) is KB vocabulary or a lexicon synonym."""

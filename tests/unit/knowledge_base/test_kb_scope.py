@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from knowledge_base import Matcher
+from knowledge_base.article import Article
 from knowledge_base.decide import Decision, DecisionPolicy, decide
 from knowledge_base.lexicon import foreign_topics
 from knowledge_base.scope import DomainVocabulary
@@ -87,3 +89,9 @@ def test_a_compound_ending_in_a_context_word_is_context() -> None:
     vocab = DomainVocabulary(("飘窗", "浮动窗口"), shared_tokenizer())
     _, foreign = vocab.foreign_share("开学典礼的飘窗怎么关")
     assert "开学典礼" not in foreign
+
+
+def test_quoted_names_and_editing_verbs_do_not_make_a_question_foreign() -> None:
+    matcher = Matcher([Article("column.rename", "如何修改栏目名称", "在栏目管理中修改。", keywords=("栏目改名",))])
+    assert matcher.foreign_share("把“学术交流”改成“科学研究”") == (0.0, ())
+    assert matcher.foreign_share("把学术交流改成科学研究")[0] > 0.65
