@@ -29,7 +29,7 @@ from knowledge_base.pad import pad_articles  # noqa: E402
 from knowledge_base.rerank import RerankWeights  # noqa: E402
 from knowledge_base.retrieval import RetrievalWeights  # noqa: E402
 
-FeatureRow = tuple[str, list[tuple[str, float, tuple[float, ...]]]]
+FeatureRow = tuple[str, list[tuple[str, float, tuple[float, ...], float]]]
 
 Row = tuple[LabelledQuery, str, list[tuple[str, float, tuple[str, ...]]], float, tuple[str, ...],
             tuple[float, tuple[str, ...]]]
@@ -142,7 +142,7 @@ def feature_rows(matcher: Matcher, queries: list[LabelledQuery]) -> list[Feature
     for q in (q for q in queries if q.label):
         norm = retriever.rewrite(normalize_text(q.query))
         view = retriever.reranker.prepare(norm)
-        cands = [(matcher.articles[r.index].article_id, r.score, retriever.reranker.features(view, r.index))
+        cands = [(matcher.articles[r.index].article_id, r.score, retriever.reranker.features(view, r.index), r.keep)
                  for r in matcher.rank(norm, 10)]
         rows.append((q.label, cands))
     return rows
@@ -153,7 +153,7 @@ def rerank_top1(rows: list[FeatureRow], weights: tuple[float, ...]) -> float:
     hit = 0
     for label, cands in rows:
         if cands:
-            best = max(cands, key=lambda c: c[1] + sum(w * f for w, f in zip(weights, c[2])))
+            best = max(cands, key=lambda c: c[1] + c[3] * sum(w * f for w, f in zip(weights, c[2])))
             hit += best[0] == label
     return hit / len(rows)
 

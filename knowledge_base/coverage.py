@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
+from knowledge_base.lexicon import ENGLISH_FUNCTION_WORDS
 from knowledge_base.tokenizer import DomainTokenizer, synonym_terms
 
 
@@ -43,11 +44,6 @@ class CoverageScorer:
         return covered / total if total else 1.0
 
 
-# English function words of mixed-language questions, and the xx placeholder of Chinese writing; they name nothing.
-_ENGLISH_FUNCTION_WORDS = frozenset(
-    "a an the to of in on at for and or is are be can how what why where when which who do does not no my our "
-    "your it this that with from by i we you he she they me us please help hi hello ok xx xxx".split()
-)
 _ASCII_NAME = re.compile(r"[a-z]{2,}")
 
 
@@ -67,5 +63,5 @@ class NameVocabulary:
 
     def unknown(self, query: str) -> tuple[str, ...]:
         """Latin-letter words of ``query`` that the KB never mentions (function words excepted)."""
-        found = (w for w in _ASCII_NAME.findall(query) if w not in _ENGLISH_FUNCTION_WORDS)
+        found = (w for w in _ASCII_NAME.findall(query) if w not in ENGLISH_FUNCTION_WORDS)
         return tuple(dict.fromkeys(w for w in found if w not in self._names))

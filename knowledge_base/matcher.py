@@ -13,6 +13,9 @@ from knowledge_base.retrieval import Ranked, RetrievalWeights, Retriever
 from knowledge_base.tokenizer import DomainTokenizer
 
 CANDIDATES_SHOWN = 5
+# A question is read up to this length: a longer mail body is mostly quotation, signature or pasted material, and
+# bounding it bounds the matcher's time.
+MAX_QUESTION_CHARS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,20 +73,33 @@ class Matcher:
             return []
         return self.retriever.rank(normalized, limit)
 
-    def foreign_share(self, text: str) -> tuple[float, tuple[str, ...]]:
-        """Share of the distinctive words of raw ``text`` (quoted names aside) that the KB never uses, with them."""
-        return self.retriever.foreign_share(self.retriever.rewrite(normalize_text(without_quoted_names(text))))
+    def foreign_share(self, text: str, rewritten: str | None = None) -> tuple[float, tuple[str, ...]]:
+        """Share of the distinctive words of raw ``text`` that the KB never uses, with them (``rewritten``: the
+        retrieval text of ``text`` when the caller has it). Quoted names (a column called “学术交流”) do not count,
+        unless they are the whole message; another system counts wherever it is named (“企业微信”的审批)."""
+        text = text[:MAX_QUESTION_CHARS]
+        full = self.retriever.rewrite(normalize_text(text)) if rewritten is None else rewritten
+        other = self.retriever.other_system(full)
+        if other is not None:
+            return 1.0, (other,)
+        unquoted = without_quoted_names(text)
+        if unquoted != text:
+            stripped = self.retriever.rewrite(normalize_text(unquoted))
+            if len(stripped.replace(" ", "")) >= 2:
+                return self.retriever.foreign_share(stripped)
+        return self.retriever.foreign_share(full)
 
     def match(self, text: str) -> MatchResult:
-        """Normalise ``text``, rank articles and decide: answer, ask back or no match."""
-        normalized = normalize_text(text)
+        """Normalise ``text``, rank articles and decide: answer, ask back or no match. Only the first
+        ``MAX_QUESTION_CHARS`` characters are read."""
+        normalized = normalize_text(text[:MAX_QUESTION_CHARS])
         rewritten = self.retriever.rewrite(normalized)
         ranked = self.rank(rewritten, max(CANDIDATES_SHOWN, 2))
         top = ranked[0].score if ranked else 0.0
         second = ranked[1].score if len(ranked) > 1 else 0.0
         coverage = self.retriever.coverage(rewritten, ranked[0].index) if ranked else 0.0
         unknown = self.retriever.unknown_names(normalized)
-        foreign = self.foreign_share(text)
+        foreign = self.foreign_share(text, rewritten)
         decision, reason = decide(
             rewritten, top, second, self.policy, coverage=coverage, unknown_names=unknown, foreign=foreign
         )

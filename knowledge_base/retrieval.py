@@ -63,6 +63,7 @@ class Ranked:
     fused: float
     fuzzy: float
     topics: tuple[str, ...]
+    keep: float = 1.0  # share of the evidence kept after the topic penalty (scales the re-ranking bonus too)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +141,10 @@ class Retriever:
         """Latin-letter names in ``query`` (gitlab, office…) that no article and no lexicon entry mentions."""
         return self._names.unknown(query)
 
+    def other_system(self, query: str) -> str | None:
+        """Another system the rewritten ``query`` is about (财务系统的报表, 企业微信的审批), or None."""
+        return self._vocabulary.other_system(query)
+
     def foreign_share(self, query: str) -> tuple[float, tuple[str, ...]]:
         """Share of the query's distinctive words that the KB's titles, keywords and questions never use."""
         return self._vocabulary.foreign_share(query)
@@ -160,11 +165,11 @@ class Retriever:
             fields = self._fields[i]
             keep = 1.0 if factor is None else float(factor[i])
             fz = self._fuzzy(query, fields) * keep if position < w.rescore else 0.0
-            ranked.append(Ranked(i, float(fused[i]) + w.fuzzy * fz, float(fused[i]), fz, fields.topics))
+            ranked.append(Ranked(i, float(fused[i]) + w.fuzzy * fz, float(fused[i]), fz, fields.topics, keep))
         ranked.sort(key=lambda r: (-r.score, r.index))
-        return self._rerank(query, words, ranked, factor)[:limit]
+        return self._rerank(query, words, ranked)[:limit]
 
-    def _rerank(self, query: str, words: list[str], ranked: list[Ranked], factor: FloatArray | None) -> list[Ranked]:
+    def _rerank(self, query: str, words: list[str], ranked: list[Ranked]) -> list[Ranked]:
         """Add the field-aware re-ranking bonus (scaled like the article's other evidence) to the first ``depth``
         candidates and re-sort them."""
         rr = self.reranker
@@ -172,10 +177,7 @@ class Retriever:
             return ranked
         view = rr.prepare(query, words)
         depth = rr.weights.depth
-        head = []
-        for r in ranked[:depth]:
-            keep = 1.0 if factor is None else float(factor[r.index])
-            head.append(replace(r, score=r.score + keep * rr.bonus(rr.features(view, r.index))))
+        head = [replace(r, score=r.score + r.keep * rr.bonus(rr.features(view, r.index))) for r in ranked[:depth]]
         head.sort(key=lambda r: (-r.score, r.index))
         return head + ranked[depth:]
 

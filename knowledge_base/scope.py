@@ -19,6 +19,7 @@ from knowledge_base.lexicon import (
     CAMPUS_CONTEXT_WORDS,
     CAMPUS_SYSTEMS,
     DOMAIN_WORDS,
+    ENGLISH_FUNCTION_WORDS,
     WORK_WORDS,
     has_term,
 )
@@ -33,11 +34,14 @@ CAMPUS_SYSTEM_WEIGHT = 4.0
 _CONTEXT = frozenset(CAMPUS_CONTEXT_WORDS)
 # A compound ending in a context word is one too (开学典礼, 学术讲座): in Chinese the head comes last.
 _CONTEXT_HEADS = tuple(w for w in CAMPUS_CONTEXT_WORDS if len(w) >= 2)
-# "X系统 / X平台": a system named by what it is for; the question is about it unless X is the KB's own vocabulary.
-_NAMED_SYSTEM = re.compile(r"([\u4e00-\u9fff]{2,4}?)(?:管理)?(?:系统|平台)")
+# "X系统 / X平台": a system named by what it is for (X is the word right before, 管理 aside); the question is about
+# it unless X is the KB's own vocabulary.
+_SYSTEM_WORDS = ("系统", "平台")
+# Owners, not names: 学校系统 or 我们平台 may well be the website cluster itself.
+_OWNERS = frozenset(("学校", "学院", "我们", "咱们", "单位", "部门", "本校", "全校", "整个", "新", "老"))
 # A campus system as the owner or place of the thing asked about (企业微信的审批, 云盘里的文件, 钉钉上), or owning an
 # account part named right after it (邮箱密码, 公众号后台, 邮箱容量).
-_OWNED_BY = "(?:的|里|里面|中|上|密码|账号|帐号|登录|登陆|后台|容量|管理员)"
+_OWNED_BY = r"\s*(?:的|里|里面|中|上|密码|账号|帐号|登录|登陆|后台|容量|管理员)"
 
 
 class DomainVocabulary:
@@ -60,11 +64,19 @@ class DomainVocabulary:
 
     def other_system(self, query: str) -> str | None:
         """The other system ``query`` is about (财务系统的报表, 企业微信的审批, 云盘里的文件), or None."""
-        for match in _NAMED_SYSTEM.finditer(query):
-            name = match.group(1)
-            parts = [w for w in self._tokenizer.words(name) if len(w) >= 2] or [name]
-            if not any(self.known(part) or self._tokenizer.descriptive(part) for part in parts):
-                return match.group(0)
+        for run in query.split():
+            words = self._tokenizer.cut(run)
+            for i, word in enumerate(words):
+                if word.endswith(_SYSTEM_WORDS):
+                    name = word[:-2].removesuffix("管理")
+                elif word.startswith(_SYSTEM_WORDS):  # 系统升级, 平台维护
+                    name = ""
+                else:
+                    continue
+                if not name and i > 0:
+                    name = words[i - 1] if words[i - 1] != "管理" or i < 2 else words[i - 2]
+                if len(name) >= 2 and not (self.known(name) or self._generic_name(name)):
+                    return name + word[-2:] if word.endswith(_SYSTEM_WORDS) else name + word[:2]
         for name in _POSSESSIVE_SYSTEMS:
             if re.search(re.escape(name) + _OWNED_BY, query):
                 return name
@@ -93,10 +105,16 @@ class DomainVocabulary:
                 foreign.append(word)
         return (absent / total if total else 0.0), tuple(foreign)
 
+    def _generic_name(self, word: str) -> bool:
+        """A word that cannot name another system: a time, amount or pronoun (今晚, 这个) or an owner (学校)."""
+        return self._tokenizer.descriptive(word) or word in _OWNERS
+
     def _generic(self, word: str) -> bool:
         """An everyday word of general Chinese, a number, or one that describes rather than names (改成, 三级,
         周一, 2019)."""
         if word in _CONTEXT or word.isdigit() or any(word.endswith(c) for c in _CONTEXT_HEADS):
+            return True
+        if word.isascii() and word in ENGLISH_FUNCTION_WORDS:
             return True
         return self._tokenizer.frequency(word) >= GENERIC_FREQUENCY or self._tokenizer.descriptive(word)
 

@@ -76,7 +76,7 @@ class HomophoneCorrector:
 
 def drop_context(text: str) -> str:
     """``text`` without the asker's setting (学院网站 → 网站, 退休老师 → 退休), see lexicon.ASKER_CONTEXT."""
-    return ASKER_CONTEXT.sub("", text)
+    return ASKER_CONTEXT.sub(" ", text)
 
 
 def gloss_in_place(text: str) -> str:

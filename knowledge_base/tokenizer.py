@@ -115,6 +115,10 @@ class DomainTokenizer:
                     out.append(word)
         return out
 
+    def cut(self, text: str) -> list[str]:
+        """Precise-mode words of ``text`` (no overlaps, nothing dropped): for reading a phrase's structure."""
+        return [w for w in self._jieba.lcut(text, HMM=False) if w.strip()]
+
     def frequency(self, word: str) -> int:
         """The word's count in the tokenizer's dictionary (jieba's general-Chinese counts plus domain words)."""
         return int(self._jieba.FREQ.get(word, 0))

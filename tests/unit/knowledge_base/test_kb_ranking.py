@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge_base import Decision, Matcher
+from knowledge_base.matcher import MAX_QUESTION_CHARS
 
 
 @pytest.mark.parametrize(
@@ -89,3 +90,9 @@ def test_result_carries_what_the_caller_logs(starter_matcher: Matcher) -> None:
 
 def test_decision_values_are_lowercase_strings() -> None:
     assert [d.value for d in Decision] == ["answer", "ask_back", "no_match"]
+
+
+def test_a_very_long_message_is_read_up_to_the_limit(starter_matcher: Matcher) -> None:
+    result = starter_matcher.match("首页轮播图怎么换" + "我们学校部门" * 5000)
+    assert len(result.normalized_query) <= MAX_QUESTION_CHARS
+    assert result.candidates[0].article_id == "media.slides"

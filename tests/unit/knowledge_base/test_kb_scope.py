@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from knowledge_base import Matcher
 from knowledge_base.article import Article
 from knowledge_base.decide import Decision, DecisionPolicy, decide
 from knowledge_base.lexicon import foreign_topics
 from knowledge_base.scope import DomainVocabulary
-from knowledge_base.tokenizer import shared_tokenizer
+from knowledge_base.tokenizer import shared_tokenizer, synonym_terms
 
 _HEADS = ("文章如何设置外部链接", "外链", "转载", "忘记后台密码怎么办", "重置密码", "栏目改名")
 
@@ -95,3 +97,28 @@ def test_quoted_names_and_editing_verbs_do_not_make_a_question_foreign() -> None
     matcher = Matcher([Article("column.rename", "如何修改栏目名称", "在栏目管理中修改。", keywords=("栏目改名",))])
     assert matcher.foreign_share("把“学术交流”改成“科学研究”") == (0.0, ())
     assert matcher.foreign_share("把学术交流改成科学研究")[0] > 0.65
+
+
+@pytest.mark.parametrize(
+    ("question", "system"),
+    [("无法登录人事系统", "人事系统"), ("教务系统升级了吗", "教务系统"), ("今晚系统升级吗", None), ("学校系统", None)],
+)
+def test_the_system_named_is_the_word_right_before_it(question: str, system: str | None) -> None:
+    vocab = DomainVocabulary(("站群管理系统登录", "系统维护"), shared_tokenizer())
+    assert vocab.other_system(question) == system
+
+
+def test_a_quoted_system_is_still_another_system() -> None:
+    matcher = Matcher([Article("workflow.set", "审核流程怎么设置", "在站点设置中配置。", keywords=("审核流程",))])
+    assert matcher.foreign_share("“企业微信”的审批怎么设置") == (1.0, ("企业微信",))
+    assert matcher.foreign_share("“教务系统的成绩怎么查”")[0] == 1.0
+
+
+def test_english_function_words_are_not_foreign() -> None:
+    share, foreign = DomainVocabulary(("忘记密码", "重置密码"), shared_tokenizer()).foreign_share("how do i 重置 my 密码")
+    assert share == 0.0 and foreign == ()
+
+
+@pytest.mark.parametrize(("text", "absent"), [("文章发布了但是不在列表里", "syn:审核人不在"), ("怎么进行审核", "syn:登录")])
+def test_generic_phrases_do_not_trigger_a_synonym_group(text: str, absent: str) -> None:
+    assert absent not in synonym_terms(text)
