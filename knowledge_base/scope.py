@@ -42,6 +42,11 @@ _OWNERS = frozenset(("学校", "学院", "我们", "咱们", "单位", "部门",
 # A campus system as the owner or place of the thing asked about (企业微信的审批, 云盘里的文件, 钉钉上), or owning an
 # account part named right after it (邮箱密码, 公众号后台, 邮箱容量).
 _OWNED_BY = r"\s*(?:的|里|里面|中|上|密码|账号|帐号|登录|登陆|后台|容量|管理员)"
+# Systems and platforms (not devices: 电脑上 is where a page is viewed) that own what a question is about.
+_POSSESSIVE_SYSTEMS = (
+    "邮箱", "教务", "一卡通", "校园卡", "图书馆", "知网", "钉钉", "企业微信", "公众号", "腾讯会议", "云盘", "网盘",
+    "小程序", "学习通", "问卷星", "超星", "雨课堂", "u盘", "移动硬盘",
+)
 
 
 class DomainVocabulary:
@@ -86,9 +91,9 @@ class DomainVocabulary:
         """Weighted share (0–1) of the distinctive words of normalised ``query`` that the KB never uses, and
         those words; 1.0 when the question is about another system (other_system). 0.0 when the question has no
         distinctive word."""
-        other = self.other_system(query)
-        if other is not None:
-            return 1.0, (other,)
+        named = self.other_system(query)
+        if named is not None:
+            return 1.0, (named,)
         words = [w for w in dict.fromkeys(self._tokenizer.words(query)) if len(w) >= 2]
         units = [w for w in words if not any(w != other and w in other for other in words)]
         total = absent = 0.0
@@ -110,20 +115,13 @@ class DomainVocabulary:
         return self._tokenizer.descriptive(word) or word in _OWNERS
 
     def _generic(self, word: str) -> bool:
-        """An everyday word of general Chinese, a number, or one that describes rather than names (改成, 三级,
-        周一, 2019)."""
+        """An everyday word of general Chinese, university context (学院领导, 开学典礼), a number, an English
+        function word, or one that describes rather than names (三级, 周一, 2019)."""
         if word in _CONTEXT or word.isdigit() or any(word.endswith(c) for c in _CONTEXT_HEADS):
             return True
         if word.isascii() and word in ENGLISH_FUNCTION_WORDS:
             return True
         return self._tokenizer.frequency(word) >= GENERIC_FREQUENCY or self._tokenizer.descriptive(word)
-
-
-# Systems and platforms (not devices: 电脑上 is where a page is viewed) that own what a question is about.
-_POSSESSIVE_SYSTEMS = (
-    "邮箱", "教务", "一卡通", "校园卡", "图书馆", "知网", "钉钉", "企业微信", "公众号", "腾讯会议", "云盘", "网盘",
-    "小程序", "学习通", "问卷星", "超星", "雨课堂", "u盘", "移动硬盘",
-)
 
 
 def _names_system(word: str) -> bool:
