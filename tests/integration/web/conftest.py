@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,19 +72,27 @@ def repair_data(**overrides: str) -> dict[str, str]:
     return data
 
 
-@pytest.fixture
-async def desk(database_url: str, engine: Any, tmp_path: Path, clock: Any
-               ) -> AsyncIterator[Desk]:
-    """A desk on each backend with three staff accounts and a live test client."""
-    runtime = build_runtime(web_settings(tmp_path / "data", database_url), clock=clock)
-    for staff in (Staff("desk", "服务台小王", Role.DESK), Staff("li", "李工", Role.ENGINEER),
-                  Staff("boss", "经理", Role.MANAGER)):
-        await add_staff(runtime.session_factory, staff, password=PASSWORD, now=clock())
-    app = create_app(runtime, lambda: {"running": True})
-    client = TestClient(TestServer(app))
+STAFF = (Staff("desk", "服务台小王", Role.DESK), Staff("li", "李工", Role.ENGINEER), Staff("boss", "经理", Role.MANAGER))
+
+
+@asynccontextmanager
+async def running_desk(settings: Settings, clock: Any, staff: tuple[Staff, ...] = STAFF) -> AsyncIterator[Desk]:
+    """A runtime built from ``settings`` with ``staff`` accounts, its web app served to a live test client."""
+    runtime = build_runtime(settings, clock=clock)
+    for member in staff:
+        await add_staff(runtime.session_factory, member, password=PASSWORD, now=clock())
+    client = TestClient(TestServer(create_app(runtime, lambda: {"running": True})))
     await client.start_server()
     try:
         yield Desk(runtime, client)
     finally:
         await client.close()
         await runtime.engine.dispose()
+
+
+@pytest.fixture
+async def desk(database_url: str, engine: Any, tmp_path: Path, clock: Any
+               ) -> AsyncIterator[Desk]:
+    """A desk on each backend with three staff accounts and a live test client."""
+    async with running_desk(web_settings(tmp_path / "data", database_url), clock) as desk:
+        yield desk

@@ -12,13 +12,12 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.domain.staff import Role, Staff
 from bot.main import build_runtime
 from bot.runtime import Runtime
 from bot.services.auth import add_staff
 from bot.web.app import create_app
 from storage.migrate import upgrade
-from tests.integration.web.conftest import PASSWORD, web_settings
+from tests.integration.web.conftest import PASSWORD, STAFF, web_settings
 
 
 def free_port() -> int:
@@ -30,7 +29,7 @@ def free_port() -> int:
 
 async def _start(runtime: Runtime, port: int) -> web.AppRunner:
     await upgrade(runtime.engine)
-    for staff in (Staff("desk", "服务台小王", Role.DESK), Staff("li", "李工", Role.ENGINEER)):
+    for staff in STAFF[:2]:
         await add_staff(runtime.session_factory, staff, password=PASSWORD, now=runtime.clock())
     runner = web.AppRunner(create_app(runtime, lambda: {"running": True}), access_log=None)
     await runner.setup()

@@ -10,17 +10,19 @@ from typing import Any
 
 import pytest
 import yaml
-from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from bot.domain.staff import Role, Staff
-from bot.main import build_runtime
-from bot.services.auth import add_staff
-from bot.web.app import create_app
 from config.settings import KnowledgeSettings
 from storage.models import KbQueryRow
 from storage.unit_of_work import UnitOfWork
-from tests.integration.web.conftest import PASSWORD, Desk, hidden_fields, repair_data, web_settings
+from tests.integration.web.conftest import (
+    STAFF,
+    Desk,
+    hidden_fields,
+    repair_data,
+    running_desk,
+    web_settings,
+)
 from tests.integration.web.test_console import act, report
 
 pytestmark = pytest.mark.integration
@@ -37,17 +39,9 @@ async def kb_desk(database_url: str, engine: Any, tmp_path: Path, clock: Any
     shutil.copytree(ARTICLES, articles)
     settings = web_settings(tmp_path / "data", database_url)
     settings = settings.model_copy(update={"knowledge": KnowledgeSettings(articles_dir=articles)})
-    runtime = build_runtime(settings, clock=clock)
-    assert runtime.knowledge is not None
-    for staff in (Staff("desk", "服务台小王", Role.DESK), Staff("li", "李工", Role.ENGINEER)):
-        await add_staff(runtime.session_factory, staff, password=PASSWORD, now=clock())
-    client = TestClient(TestServer(create_app(runtime, lambda: {"running": True})))
-    await client.start_server()
-    try:
-        yield Desk(runtime, client)
-    finally:
-        await client.close()
-        await runtime.engine.dispose()
+    async with running_desk(settings, clock, STAFF[:2]) as desk:
+        assert desk.runtime.knowledge is not None
+        yield desk
 
 
 def articles_dir(desk: Desk) -> Path:
