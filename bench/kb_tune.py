@@ -44,7 +44,7 @@ def rank_all(matcher: Matcher, queries: list[LabelledQuery]) -> list[Row]:
         cover = matcher.retriever.coverage(norm, ranked[0].index) if ranked else 0.0
         unknown = matcher.retriever.unknown_names(normalize_text(q.query))
         cands = [(matcher.articles[r.index].article_id, r.score, r.topics) for r in ranked]
-        rows.append((q, norm, cands, cover, unknown, matcher.foreign_share(q.query)))
+        rows.append((q, norm, cands, cover, unknown, matcher.foreign_share(q.query, norm)))
     return rows
 
 

@@ -79,15 +79,15 @@ class Matcher:
         unless they are the whole message; another system counts wherever it is named (“企业微信”的审批)."""
         text = text[:MAX_QUESTION_CHARS]
         full = self.retriever.rewrite(normalize_text(text)) if rewritten is None else rewritten
-        other = self.retriever.other_system(full)
-        if other is not None:
-            return 1.0, (other,)
         unquoted = without_quoted_names(text)
         if unquoted != text:
+            other = self.retriever.other_system(full)
+            if other is not None:
+                return 1.0, (other,)
             stripped = self.retriever.rewrite(normalize_text(unquoted))
             if len(stripped.replace(" ", "")) >= 2:
                 return self.retriever.foreign_share(stripped)
-        return self.retriever.foreign_share(full)
+        return self.retriever.foreign_share(full)  # checks for another named system itself
 
     def match(self, text: str) -> MatchResult:
         """Normalise ``text``, rank articles and decide: answer, ask back or no match. Only the first

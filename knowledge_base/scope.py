@@ -31,9 +31,8 @@ GENERIC_FREQUENCY = 5000
 CAMPUS_SYSTEM_WEIGHT = 4.0
 
 
-_CONTEXT = frozenset(CAMPUS_CONTEXT_WORDS)
-# A compound ending in a context word is one too (开学典礼, 学术讲座): in Chinese the head comes last.
-_CONTEXT_HEADS = tuple(w for w in CAMPUS_CONTEXT_WORDS if len(w) >= 2)
+# A context word, or a compound ending in one (开学典礼, 学术讲座): in Chinese the head comes last.
+_CONTEXT_HEADS = tuple(CAMPUS_CONTEXT_WORDS)
 # "X系统 / X平台": a system named by what it is for (X is the word right before, 管理 aside); the question is about
 # it unless X is the KB's own vocabulary.
 _SYSTEM_WORDS = ("系统", "平台")
@@ -117,7 +116,7 @@ class DomainVocabulary:
     def _generic(self, word: str) -> bool:
         """An everyday word of general Chinese, university context (学院领导, 开学典礼), a number, an English
         function word, or one that describes rather than names (三级, 周一, 2019)."""
-        if word in _CONTEXT or word.isdigit() or any(word.endswith(c) for c in _CONTEXT_HEADS):
+        if word.isdigit() or word.endswith(_CONTEXT_HEADS):
             return True
         if word.isascii() and word in ENGLISH_FUNCTION_WORDS:
             return True
