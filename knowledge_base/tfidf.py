@@ -31,13 +31,10 @@ class TfidfIndex:
         """
         self.size = len(documents)
         counted = [doc for i, doc in enumerate(documents) if weighting is None or weighting[i]] or list(documents)
-        df: Counter[str] = Counter()
-        for doc in counted:
-            df.update(term for term, tf in doc.items() if tf > 0)
-        for doc in documents:
-            df.update({term: 0 for term, tf in doc.items() if tf > 0 and term not in df})
+        df = Counter(term for doc in counted for term, tf in doc.items() if tf > 0)
+        terms = {term for doc in documents for term, tf in doc.items() if tf > 0}
         base = len(counted) + 1
-        self.idf = {term: math.log(base / (count + 1)) + 1.0 for term, count in df.items()}
+        self.idf = {term: math.log(base / (df[term] + 1)) + 1.0 for term in terms}
         postings: dict[str, tuple[list[int], list[float]]] = {}
         for doc_id, doc in enumerate(documents):
             vector = {t: (1.0 + math.log(tf) if tf >= 1 else tf) * self.idf[t] for t, tf in doc.items() if tf > 0}
